@@ -1,0 +1,61 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Deps } from './deps.js';
+import { requireApiKey } from './http/auth.js';
+import { installErrorHandling } from './http/errors.js';
+import { installJsonParser } from './http/json.js';
+import { operationsRoutes } from './http/operations.js';
+import { actionRoutes } from './modules/actions/routes.js';
+import { challengeRoutes } from './modules/challenges/routes.js';
+import { smsManagementRoutes } from './modules/sms/routes.js';
+import { jwksRoutes } from './modules/tokens/routes.js';
+import { userRoutes } from './modules/users/routes.js';
+
+/** Builds the HTTP app: mounts each surface behind its authentication. Does no I/O of its own. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Per-request lines come from the onResponse hook below, which keeps query strings out of the log.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.bodyLimitBytes,
+    // SDK users often configure apiUrl with a trailing slash, which yields `//users` (spec §1.1).
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Wrong types are an error, not something to coerce: `{"phoneNumber": true}` must be a 400.
+    ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
+  });
+  installJsonParser(app);
+  installErrorHandling(app);
+  // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (spec §1.4).
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json;')) reply.header('content-type', 'application/json');
+    return payload;
+  });
+  // One line per failed request; URLs are logged without their query, which can hold phone numbers.
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode >= 400) {
+      req.log.info({ method: req.method, path: req.url.split('?')[0], status: reply.statusCode }, 'request failed');
+    }
+  });
+
+  await app.register(operationsRoutes, { deps });
+  await app.register(
+    async (v1) => {
+      await v1.register(jwksRoutes, { deps });
+      await v1.register(async (server) => {
+        server.addHook('onRequest', requireApiKey(deps.tenants, 'server'));
+        await server.register(userRoutes, { deps });
+        await server.register(challengeRoutes, { deps });
+        await server.register(actionRoutes, { deps });
+      });
+      await v1.register(
+        async (management) => {
+          management.addHook('onRequest', requireApiKey(deps.tenants, 'management'));
+          await management.register(smsManagementRoutes, { deps });
+        },
+        { prefix: '/management' },
+      );
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

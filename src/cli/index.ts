@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.js';
+import { createDeps } from '../deps.js';
+import { closeOnSignals, startServer } from '../main.js';
+import { readInbox } from '../modules/sms/inbox.js';
+import { migrate } from '../storage/db.js';
+
+const program = new Command('sigil').description('Self-hosted SMS OTP and adaptive MFA, compatible with Authsignal SDKs');
+
+program
+  .command('start')
+  .description('run migrations and start the server (HOST, PORT and DATABASE_URL configure it)')
+  .action(async () => {
+    closeOnSignals(await startServer(loadConfig()));
+  });
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date, then exit')
+  .action(async () => {
+    await withDeps(async (deps) => {
+      const applied = await migrate(deps.db);
+      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The schema is up to date.');
+    });
+  });
+
+const tenant = program.command('tenant').description('manage tenants');
+tenant
+  .command('create')
+  .description('create a tenant and print its keys (shown only this once)')
+  .requiredOption('--name <name>', 'a name for the tenant', nonEmpty)
+  .option('--json', 'print one JSON object')
+  .action(async (options: { name: string; json?: boolean }) => {
+    await withDeps(async (deps) => {
+      await migrate(deps.db);
+      const created = await deps.tenants.create(options.name);
+      const out = {
+        tenantId: created.tenantId,
+        name: created.name,
+        apiSecretKey: created.apiSecretKey,
+        managementSecretKey: created.managementSecretKey,
+        apiUrl: deps.config.apiUrl,
+      };
+      if (options.json) console.log(JSON.stringify(out));
+      else for (const [k, v] of Object.entries(out)) console.log(`${k.padEnd(20)} ${v}`);
+    });
+  });
+
+const dev = program.command('dev').description('development helpers');
+dev
+  .command('inbox')
+  .description('print the newest messages sent through the dev SMS provider')
+  .option('--to <phone>', 'only messages to this number')
+  .option('--tenant <tenantId>', 'only messages of this tenant')
+  .option('--limit <n>', 'how many messages', positiveInt, 10)
+  .option('--json', 'print JSON')
+  .action(async (options: { to?: string; tenant?: string; limit: number; json?: boolean }) => {
+    await withDeps(async (deps) => {
+      const messages = await readInbox(deps.db, options.tenant, { to: options.to, limit: options.limit });
+      if (options.json) return console.log(JSON.stringify(messages));
+      if (messages.length === 0) return console.log('The dev inbox is empty.');
+      for (const m of messages) console.log(`${m.createdAt}  ${m.to}  ${m.body}`);
+    });
+  });
+
+async function withDeps(run: (deps: Awaited<ReturnType<typeof createDeps>>) => Promise<void>): Promise<void> {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const deps = await createDeps(config);
+  try {
+    await run(deps);
+  } finally {
+    await deps.close();
+  }
+}
+
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
+  return value.trim();
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(`sigil: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

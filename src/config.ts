@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Every setting of Sigil, validated once at start. Units are in the names. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** The base URL that SDKs use, including `/v1`. */
+  apiUrl: string;
+  dataDir: string;
+  /** `sqlite:<path>` or a `postgres://` URL. */
+  databaseUrl: string;
+  /** PostgreSQL only: the schema to use (created if missing). */
+  databaseSchema: string | undefined;
+  /** SQLite `synchronous` pragma: NORMAL survives a killed process; FULL also survives power loss. */
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  masterKey: Buffer;
+  logLevel: string;
+  bodyLimitBytes: number;
+  /** Create a development tenant on first start when there is none. */
+  bootstrapDevTenant: boolean;
+  /** Cache of API-key lookups; a revoked key stops working on every node within this time. */
+  authCacheTtlMs: number;
+  otp: {
+    length: number;
+    ttlSeconds: number;
+    maxAttempts: number;
+    resendCooldownSeconds: number;
+    maxSendsPerChallenge: number;
+  };
+  tokenTtlSeconds: number;
+  sms: {
+    /** The dev provider writes the whole message, code included, to the log. Never on in production. */
+    devLogMessages: boolean;
+    webhookTimeoutMs: number;
+    webhookAllowLoopback: boolean;
+    webhookAllowPrivateNetworks: boolean;
+    appName: string;
+  };
+}
+
+export const OTP_TTL_HARD_MAX_SECONDS = 600;
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const mode = parseMode(env.NODE_ENV);
+  const dev = mode !== 'production';
+  const host = env.HOST ?? '127.0.0.1';
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const dataDir = resolve(env.SIGIL_DATA_DIR ?? './data');
+  const databaseUrl = env.DATABASE_URL?.trim() || `sqlite:${join(dataDir, 'sigil.db')}`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
+  }
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const ttlSeconds = int(env, 'SIGIL_OTP_TTL_SECONDS', 600, 30, Number.MAX_SAFE_INTEGER);
+  if (ttlSeconds > OTP_TTL_HARD_MAX_SECONDS) {
+    throw new Error(`SIGIL_OTP_TTL_SECONDS may be at most ${OTP_TTL_HARD_MAX_SECONDS} (NIST SP 800-63B, OWASP ASVS 6.5.5)`);
+  }
+  return {
+    env: mode,
+    host,
+    port,
+    apiUrl: (env.SIGIL_PUBLIC_URL ?? `http://${publicHost}:${port}`).replace(/\/+$/, '') + '/v1',
+    dataDir,
+    databaseUrl,
+    databaseSchema: env.SIGIL_DATABASE_SCHEMA || undefined,
+    sqliteSynchronous: env.SIGIL_SQLITE_SYNCHRONOUS === 'FULL' ? 'FULL' : 'NORMAL',
+    masterKey: loadMasterKey(env.SIGIL_MASTER_KEY, dataDir, dev),
+    logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'info'),
+    bodyLimitBytes: int(env, 'SIGIL_BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    bootstrapDevTenant: bool(env, 'SIGIL_BOOTSTRAP_DEV_TENANT', dev),
+    authCacheTtlMs: int(env, 'SIGIL_AUTH_CACHE_TTL_MS', 5_000, 0, 60_000),
+    otp: {
+      length: int(env, 'SIGIL_OTP_LENGTH', 6, 6, 10),
+      ttlSeconds,
+      maxAttempts: int(env, 'SIGIL_OTP_MAX_ATTEMPTS', 5, 1, 100),
+      resendCooldownSeconds: int(env, 'SIGIL_OTP_RESEND_COOLDOWN_SECONDS', 30, 0, 3600),
+      maxSendsPerChallenge: int(env, 'SIGIL_OTP_MAX_SENDS', 5, 1, 50),
+    },
+    tokenTtlSeconds: int(env, 'SIGIL_TOKEN_TTL_SECONDS', 600, 30, 3600),
+    sms: {
+      devLogMessages: dev && bool(env, 'SIGIL_DEV_SMS_LOG', true),
+      webhookTimeoutMs: int(env, 'SIGIL_WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+      webhookAllowLoopback: bool(env, 'SIGIL_WEBHOOK_ALLOW_LOOPBACK', dev),
+      webhookAllowPrivateNetworks: bool(env, 'SIGIL_WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+      appName: env.SIGIL_APP_NAME ?? 'Sigil',
+    },
+  };
+}
+
+function parseMode(value: string | undefined): Config['env'] {
+  if (value === 'production' || value === 'test') return value;
+  return 'development';
+}
+
+/**
+ * The master key encrypts provider credentials and keys the OTP HMAC. In production it must be given
+ * (32 bytes, base64 or hex). In development one is generated once into the data folder.
+ */
+function loadMasterKey(value: string | undefined, dataDir: string, dev: boolean): Buffer {
+  if (value) return decodeKey(value);
+  if (!dev) throw new Error('SIGIL_MASTER_KEY is required in production (32 random bytes, base64 or hex)');
+  const file = join(dataDir, 'master.key');
+  if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8').trim());
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return decodeKey(key);
+}
+
+function decodeKey(value: string): Buffer {
+  const key = /^[0-9a-f]{64,}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (key.length < 32) throw new Error('SIGIL_MASTER_KEY must decode to at least 32 bytes');
+  return key;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}

@@ -1,0 +1,85 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { type Clock, systemClock } from './lib/clock.js';
+import { Keyring } from './lib/crypto.js';
+import { cryptoRandom, type Random } from './lib/random.js';
+import { ActionStore } from './modules/actions/store.js';
+import type { ChallengeDeps } from './modules/challenges/deps.js';
+import { ChallengeStore } from './modules/challenges/store.js';
+import { SmsConfigService } from './modules/sms/config-service.js';
+import { SmsDispatcher } from './modules/sms/dispatcher.js';
+import { TenantService } from './modules/tenants/service.js';
+import { TenantStore } from './modules/tenants/store.js';
+import { TokenService } from './modules/tokens/service.js';
+import { SigningKeyStore } from './modules/tokens/store.js';
+import { UserService } from './modules/users/service.js';
+import { UserStore } from './modules/users/store.js';
+import { type Db, type DbKind, openDatabase } from './storage/db.js';
+
+/** Everything the app needs, built once. Tests build it with their own clock, randomness and database. */
+export interface Deps extends ChallengeDeps {
+  dbKind: DbKind;
+  logger: Logger;
+  tenants: TenantService;
+  smsConfig: SmsConfigService;
+  close(): Promise<void>;
+}
+
+export interface DepsOverrides {
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  db?: { db: Db; kind: DbKind };
+}
+
+/** Secrets that must never reach a log line, whatever a caller passes to the logger. */
+export const LOG_REDACT_PATHS = ['req.headers.authorization', 'headers.authorization', '*.apiSecretKey', '*.password'];
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } });
+}
+
+export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? cryptoRandom;
+  const logger = overrides.logger ?? createLogger(config);
+  const { db, kind } =
+    overrides.db ??
+    (await openDatabase({
+      url: config.databaseUrl,
+      schema: config.databaseSchema,
+      sqliteSynchronous: config.sqliteSynchronous,
+    }));
+  const keyring = new Keyring(config.masterKey);
+  const tokens = new TokenService(new SigningKeyStore(db), keyring, clock, random, config.apiUrl, config.tokenTtlSeconds);
+  const tenants = new TenantService(new TenantStore(db), tokens, keyring, clock, random, config.authCacheTtlMs);
+  const smsConfig = new SmsConfigService(db, keyring, config, clock);
+  const providerContext = {
+    config,
+    db,
+    logger,
+    now: () => clock.now(),
+    uuid: () => random.uuid(),
+    serverSecrets: (tenantId: string) => tenants.serverSecrets(tenantId),
+  };
+  const sms = new SmsDispatcher(db, smsConfig, providerContext, clock, random, logger, {
+    timeoutMs: config.sms.webhookTimeoutMs,
+  });
+  return {
+    db,
+    dbKind: kind,
+    config,
+    clock,
+    random,
+    keyring,
+    logger,
+    tenants,
+    tokens,
+    smsConfig,
+    sms,
+    users: new UserService(new UserStore(db), clock, random),
+    challenges: new ChallengeStore(db),
+    actions: new ActionStore(db),
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError, type ErrorCode, errorBody } from '../errors.js';
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+};
+
+/**
+ * Every error leaves as `{error, errorCode, errorDescription}`. Client mistakes (bad JSON, schema
+ * violations, oversized bodies) keep their 4xx status; anything unexpected is logged and becomes a
+ * 500 that reveals nothing.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+    if (err instanceof ApiError) {
+      if (err.status >= 500) request.log.error({ err }, 'request failed');
+      return reply.code(err.status).type('application/json').send(err.toBody());
+    }
+    if (err.validation) {
+      const description = err.validation
+        .map((v) => `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')} ${v.message ?? 'is invalid'}`)
+        .join('; ');
+      return reply.code(400).type('application/json').send(errorBody('invalid_request', description));
+    }
+    const status = err.statusCode ?? 500;
+    const code = STATUS_CODES[status];
+    if (status >= 400 && status < 500 && code) {
+      return reply.code(status).type('application/json').send(errorBody(code, clientMessage(err)));
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply
+      .code(500)
+      .type('application/json')
+      .send(errorBody('internal_error', 'An unexpected error occurred. It has been logged.'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type('application/json')
+      .send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+}
+
+function clientMessage(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'The request body is not valid JSON.';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large.';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Send the request body as application/json.';
+    default:
+      return err.message;
+  }
+}

@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { createDeps, type Deps, type DepsOverrides } from './deps.js';
+import { migrate } from './storage/db.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  deps: Deps;
+  /** The address it listens on, for example http://127.0.0.1:8080. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Loads dependencies, migrates, creates the development tenant on first start, and listens. */
+export async function startServer(config: Config, overrides: DepsOverrides = {}): Promise<RunningServer> {
+  const deps = await createDeps(config, overrides);
+  try {
+    await migrate(deps.db);
+    if (config.bootstrapDevTenant && (await deps.tenants.count()) === 0) {
+      const tenant = await deps.tenants.create('Development');
+      printDevTenant(config, tenant);
+    }
+    const app = await buildApp(deps);
+    const address = await app.listen({ host: config.host, port: config.port });
+    deps.logger.info({ address, database: deps.dbKind, apiUrl: config.apiUrl }, 'Sigil is listening');
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= app.close().then(() => deps.close());
+      return closing;
+    };
+    return { app, deps, url: address.replace('[::1]', '127.0.0.1'), close };
+  } catch (err) {
+    await deps.close();
+    throw err;
+  }
+}
+
+/** Stops accepting connections, lets requests in flight finish, then closes the database. */
+export function closeOnSignals(server: RunningServer): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      server.deps.logger.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        (err) => {
+          server.deps.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+function printDevTenant(config: Config, t: { tenantId: string; apiSecretKey: string; managementSecretKey: string }) {
+  // Printed to stdout once, on purpose: this is the only time the secrets exist in plain text.
+  process.stdout.write(
+    [
+      '',
+      'Created a development tenant. The secrets below are shown only this once:',
+      `  tenantId:             ${t.tenantId}`,
+      `  apiSecretKey:         ${t.apiSecretKey}`,
+      `  managementSecretKey:  ${t.managementSecretKey}`,
+      `  apiUrl:               ${config.apiUrl}`,
+      '',
+      `  new Authsignal({ apiSecretKey: "${t.apiSecretKey}", apiUrl: "${config.apiUrl}" })`,
+      '',
+    ].join('\n') + '\n',
+  );
+}

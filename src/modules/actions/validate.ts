@@ -1,0 +1,50 @@
+import type { TokenService } from '../tokens/service.js';
+import { TokenError } from '../tokens/service.js';
+import type { ActionStore } from './store.js';
+
+export interface ValidateRequest {
+  token: string;
+  action?: string;
+  userId?: string;
+}
+
+/**
+ * Checks a challenge token against the server-side action it names. The signature only proves who
+ * issued the token; the action row decides whether the challenge succeeded, so a later state change
+ * (a failed review, a deleted user) is honoured. Refusals are `200 {isValid:false, error}` (spec §2.6).
+ * A token may be validated more than once while it is unexpired: validation reads, it never consumes.
+ */
+export async function validateChallenge(
+  tokens: TokenService,
+  actions: ActionStore,
+  tenantId: string,
+  req: ValidateRequest,
+) {
+  let claims: Awaited<ReturnType<TokenService['verify']>>;
+  try {
+    claims = await tokens.verify(req.token, tenantId);
+  } catch (err) {
+    if (err instanceof TokenError) return { isValid: false, error: err.message };
+    throw err;
+  }
+  if (req.userId !== undefined && req.userId !== claims.userId) {
+    return { isValid: false, error: 'The token was issued for another user.' };
+  }
+  if (req.action !== undefined && req.action !== claims.actionCode) {
+    return { isValid: false, error: 'The token was issued for another action.' };
+  }
+  const action = await actions.get(tenantId, claims.idempotencyKey);
+  if (!action || action.user_id !== claims.userId || action.action_code !== claims.actionCode) {
+    return { isValid: false, error: 'The action for this token no longer exists.' };
+  }
+  return {
+    isValid: action.state === 'CHALLENGE_SUCCEEDED',
+    state: action.state,
+    stateUpdatedAt: new Date(action.state_updated_at).toISOString(),
+    userId: claims.userId,
+    actionCode: action.action_code,
+    action: action.action_code,
+    idempotencyKey: action.idempotency_key,
+    ...(action.verification_method ? { verificationMethod: action.verification_method } : {}),
+  };
+}

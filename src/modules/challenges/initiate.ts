@@ -1,0 +1,164 @@
+import { ApiError, invalidRequest, notFound } from '../../errors.js';
+import { normalisePhone } from '../../lib/phone.js';
+import type { ChallengeRow } from '../../storage/schema.js';
+import { ACTION_CODE_PATTERN } from '../actions/actions.js';
+import { otpMessage } from '../sms/message.js';
+import type { ChallengeDeps } from './deps.js';
+import { hashCode, parseScopes } from './otp.js';
+
+export interface InitiateRequest {
+  verificationMethod?: string;
+  action?: string;
+  challengeId?: string;
+  idempotencyKey?: string;
+  userId?: string;
+  phoneNumber?: string;
+  scope?: string;
+  locale?: string;
+}
+
+export interface InitiateResponse {
+  challengeId: string;
+  idempotencyKey: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+/** Starts an SMS challenge, or resends a new code for an existing one (`challengeId`). */
+export async function initiateChallenge(d: ChallengeDeps, tenantId: string, req: InitiateRequest): Promise<InitiateResponse> {
+  if (req.challengeId) return resendChallenge(d, tenantId, req.challengeId);
+  const method = req.verificationMethod ?? 'SMS';
+  if (method !== 'SMS') throw invalidRequest(`verificationMethod "${method}" is not supported: Sigil sends SMS codes only`);
+  if (!req.action) throw invalidRequest('action is required');
+  if (!ACTION_CODE_PATTERN.test(req.action)) throw invalidRequest('action must match ^[a-zA-Z0-9_-]{1,64}$');
+  const phone = normalisePhone(req.phoneNumber);
+  const scopes = scopesOf(req.scope);
+  const enrolls = scopes.has('add:authenticators') || scopes.has('update:authenticators');
+  if (enrolls && !req.userId) throw invalidRequest('userId is required with scope add:authenticators or update:authenticators');
+  if (req.userId) await checkScopeAllowsNumber(d, tenantId, req.userId, phone.e164, scopes);
+
+  const now = d.clock.now();
+  const id = d.random.uuid();
+  const code = d.random.digits(d.config.otp.length);
+  const idempotencyKey = req.idempotencyKey ?? d.random.uuid();
+  const row: ChallengeRow = {
+    id,
+    tenant_id: tenantId,
+    idempotency_key: idempotencyKey,
+    user_id: req.userId ?? null,
+    action_code: req.action,
+    verification_method: 'SMS',
+    phone_number: phone.e164,
+    scope: scopes.size > 0 ? [...scopes].join(' ') : null,
+    locale: req.locale ?? null,
+    code_hash: hashCode(d.keyring.otpKey, id, code),
+    attempts: 0,
+    max_attempts: d.config.otp.maxAttempts,
+    send_count: 1,
+    last_sent_at: now,
+    created_at: now,
+    expires_at: now + d.config.otp.ttlSeconds * 1000,
+    verified_at: null,
+    claimed_at: null,
+    claimed_user_id: null,
+    failed_reason: null,
+  };
+  // The challenge is committed before the code leaves, so an acknowledged challenge survives a crash.
+  await d.db.transaction().execute(async (trx) => {
+    const existing = req.idempotencyKey ? await d.actions.get(tenantId, req.idempotencyKey, trx) : undefined;
+    if (existing) {
+      if (existing.action_code !== req.action || (req.userId && existing.user_id && existing.user_id !== req.userId)) {
+        throw invalidRequest('idempotencyKey belongs to an action of another user or action code');
+      }
+      await d.actions.setState(tenantId, idempotencyKey, { state: 'CHALLENGE_REQUIRED', now }, trx);
+    } else {
+      await d.actions.insert(
+        {
+          tenant_id: tenantId,
+          idempotency_key: idempotencyKey,
+          user_id: req.userId ?? null,
+          action_code: req.action as string,
+          state: 'CHALLENGE_REQUIRED',
+          state_updated_at: now,
+          verification_method: null,
+          created_at: now,
+          updated_at: now,
+        },
+        trx,
+      );
+    }
+    await d.challenges.insert(row, trx);
+  });
+  await deliver(d, row, code);
+  return { challengeId: id, idempotencyKey, expiresAt: Math.floor(row.expires_at / 1000) };
+}
+
+async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: string): Promise<InitiateResponse> {
+  const now = d.clock.now();
+  const code = d.random.digits(d.config.otp.length);
+  const { maxSendsPerChallenge, resendCooldownSeconds, ttlSeconds } = d.config.otp;
+  const row = await d.challenges.replaceCode(tenantId, challengeId, {
+    codeHash: hashCode(d.keyring.otpKey, challengeId, code),
+    now,
+    expiresAt: now + ttlSeconds * 1000,
+    maxSends: maxSendsPerChallenge,
+    cooldownMs: resendCooldownSeconds * 1000,
+  });
+  if (!row) {
+    const current = await d.challenges.get(tenantId, challengeId);
+    if (!current) throw notFound('No challenge with this challengeId exists');
+    if (current.verified_at !== null) throw invalidRequest('This challenge is already verified');
+    if (current.send_count >= maxSendsPerChallenge) {
+      throw new ApiError('too_many_requests', `A code may be sent at most ${maxSendsPerChallenge} times per challenge`);
+    }
+    const wait = Math.ceil((current.last_sent_at + resendCooldownSeconds * 1000 - now) / 1000);
+    throw new ApiError('too_many_requests', `Wait ${Math.max(wait, 1)} seconds before sending another code`);
+  }
+  await deliver(d, row, code);
+  return { challengeId, idempotencyKey: row.idempotency_key, expiresAt: Math.floor(row.expires_at / 1000) };
+}
+
+async function deliver(d: ChallengeDeps, row: ChallengeRow, code: string): Promise<void> {
+  try {
+    await d.sms.send({
+      tenantId: row.tenant_id,
+      challengeId: row.id,
+      to: row.phone_number,
+      code,
+      body: otpMessage({ appName: d.config.sms.appName, code, expiresInMinutes: Math.round(d.config.otp.ttlSeconds / 60) }),
+      userId: row.user_id,
+      idempotencyKey: row.idempotency_key,
+      actionCode: row.action_code,
+      locale: row.locale,
+    });
+  } catch (err) {
+    // An undelivered code must never be accepted later: the challenge is failed until a resend succeeds.
+    await d.challenges.markFailed(row.tenant_id, row.id, err instanceof ApiError ? err.code : 'delivery_failed');
+    throw err;
+  }
+}
+
+function scopesOf(scope: unknown): Set<string> {
+  try {
+    return parseScopes(scope);
+  } catch (err) {
+    throw invalidRequest((err as Error).message);
+  }
+}
+
+/**
+ * Authenticator binding (spec §8): `add` may not silently replace another number, and `update` needs
+ * an existing SMS authenticator to update.
+ */
+async function checkScopeAllowsNumber(d: ChallengeDeps, tenantId: string, userId: string, e164: string, scopes: Set<string>) {
+  const add = scopes.has('add:authenticators');
+  const update = scopes.has('update:authenticators');
+  if (!add && !update) return;
+  const existing = (await d.users.store.authenticators(tenantId, userId)).find((a) => a.verification_method === 'SMS');
+  if (add && !update && existing && existing.phone_number !== e164) {
+    throw invalidRequest('This user already has an SMS authenticator. Use scope update:authenticators to change its number.');
+  }
+  if (update && !add && !existing) {
+    throw invalidRequest('This user has no SMS authenticator to update. Use scope add:authenticators to enroll one.');
+  }
+}

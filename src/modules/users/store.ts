@@ -1,0 +1,108 @@
+import type { Db } from '../../storage/db.js';
+import type { AuthenticatorRow, UserRow } from '../../storage/schema.js';
+
+export type UserPatch = Partial<Omit<UserRow, 'tenant_id' | 'user_id' | 'created_at' | 'updated_at'>>;
+
+export interface UserQuery {
+  username?: string | undefined;
+  email?: string | undefined;
+  phoneNumber?: string | undefined;
+  userId?: string | undefined;
+  limit: number;
+  after?: string | undefined;
+}
+
+export class UserStore {
+  constructor(private readonly db: Db) {}
+
+  async get(tenantId: string, userId: string): Promise<UserRow | undefined> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
+  /** Creates the user if needed and applies `patch`; one statement, so concurrent first sights cannot collide. */
+  async upsert(tenantId: string, userId: string, patch: UserPatch, now: number, db: Db = this.db): Promise<UserRow> {
+    return db
+      .insertInto('users')
+      .values({
+        tenant_id: tenantId,
+        user_id: userId,
+        email: null,
+        email_verified: 0,
+        phone_number: null,
+        phone_number_verified: 0,
+        username: null,
+        display_name: null,
+        custom: null,
+        locale: null,
+        ...patch,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doUpdateSet({ ...patch, updated_at: now }))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Removes the user and everything that belongs to them. */
+  async delete(tenantId: string, userId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const table of ['authenticators', 'challenges', 'actions', 'users'] as const) {
+        await trx.deleteFrom(table).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+      }
+    });
+  }
+
+  async query(tenantId: string, q: UserQuery): Promise<UserRow[]> {
+    let query = this.db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId);
+    if (q.username) query = query.where('username', '=', q.username);
+    if (q.email) query = query.where('email', '=', q.email);
+    if (q.phoneNumber) query = query.where('phone_number', '=', q.phoneNumber);
+    if (q.userId) query = query.where('user_id', '=', q.userId);
+    if (q.after) query = query.where('user_id', '>', q.after);
+    return query.orderBy('user_id').limit(q.limit).execute();
+  }
+
+  async authenticators(tenantId: string, userIds: string | string[]): Promise<AuthenticatorRow[]> {
+    const ids = Array.isArray(userIds) ? userIds : [userIds];
+    if (ids.length === 0) return [];
+    return this.db
+      .selectFrom('authenticators')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', 'in', ids)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  /** Enrolls the method, or replaces the number of the user's existing authenticator of that method. */
+  async upsertAuthenticator(row: AuthenticatorRow, db: Db = this.db): Promise<AuthenticatorRow> {
+    return db
+      .insertInto('authenticators')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'user_id', 'verification_method']).doUpdateSet({
+          phone_number: row.phone_number,
+          email: row.email,
+          verified_at: row.verified_at,
+          last_verified_at: row.last_verified_at,
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async deleteAuthenticator(tenantId: string, userId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('authenticators')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Table types for Kysely. Times are milliseconds since the epoch (bigint) and flags are 0/1 integers,
+ * so that one schema means the same thing on SQLite and PostgreSQL. JSON is stored as text.
+ */
+export interface Database {
+  tenants: TenantRow;
+  api_keys: ApiKeyRow;
+  signing_keys: SigningKeyRow;
+  users: UserRow;
+  authenticators: AuthenticatorRow;
+  actions: ActionRow;
+  challenges: ChallengeRow;
+  sms_provider_configs: SmsProviderConfigRow;
+  sms_sends: SmsSendRow;
+  dev_inbox: DevInboxRow;
+}
+
+export interface TenantRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export type ApiKeyKind = 'server' | 'management';
+
+export interface ApiKeyRow {
+  id: string;
+  tenant_id: string;
+  kind: ApiKeyKind;
+  /** SHA-256 of the secret, for lookup. */
+  key_hash: string;
+  /** The secret encrypted under the master key; only server keys keep it, to sign webhooks. */
+  key_enc: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface SigningKeyRow {
+  kid: string;
+  tenant_id: string;
+  alg: string;
+  private_key_enc: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface UserRow {
+  tenant_id: string;
+  user_id: string;
+  email: string | null;
+  email_verified: number;
+  phone_number: string | null;
+  phone_number_verified: number;
+  username: string | null;
+  display_name: string | null;
+  custom: string | null;
+  locale: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuthenticatorRow {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  verification_method: string;
+  phone_number: string | null;
+  email: string | null;
+  created_at: number;
+  verified_at: number;
+  last_verified_at: number;
+}
+
+export interface ActionRow {
+  tenant_id: string;
+  idempotency_key: string;
+  /** Null for a sign-in challenge that nobody has claimed yet. */
+  user_id: string | null;
+  action_code: string;
+  state: string;
+  state_updated_at: number;
+  verification_method: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ChallengeRow {
+  id: string;
+  tenant_id: string;
+  idempotency_key: string;
+  user_id: string | null;
+  action_code: string;
+  verification_method: string;
+  phone_number: string;
+  scope: string | null;
+  locale: string | null;
+  /** HMAC-SHA256(otpKey, challengeId + ":" + code), hex. The code itself is never stored. */
+  code_hash: string;
+  attempts: number;
+  max_attempts: number;
+  send_count: number;
+  last_sent_at: number;
+  created_at: number;
+  expires_at: number;
+  verified_at: number | null;
+  claimed_at: number | null;
+  claimed_user_id: string | null;
+  /** Set when the code could not be delivered; such a challenge can never be verified. */
+  failed_reason: string | null;
+}
+
+export interface SmsProviderConfigRow {
+  tenant_id: string;
+  /** The ordered provider list as JSON, encrypted under the master key. */
+  providers_enc: string;
+  updated_at: number;
+}
+
+export interface SmsSendRow {
+  id: string;
+  tenant_id: string;
+  challenge_id: string;
+  provider: string;
+  attempt: number;
+  outcome: string;
+  provider_message_id: string | null;
+  error: string | null;
+  latency_ms: number;
+  created_at: number;
+}
+
+export interface DevInboxRow {
+  id: string;
+  tenant_id: string;
+  challenge_id: string;
+  to: string;
+  body: string;
+  created_at: number;
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/**
+ * The databases every storage and integration test runs against: SQLite always, and PostgreSQL
+ * whenever SIGIL_TEST_DATABASE_URL is set (.ci/run always sets it). Each test server gets a fresh
+ * SQLite file or a fresh PostgreSQL schema, so test files can run in parallel.
+ */
+export interface TestDatabase {
+  name: 'sqlite' | 'postgres';
+  /** Environment for loadConfig: DATABASE_URL and, for PostgreSQL, a private schema. */
+  env(): Record<string, string>;
+}
+
+const pgUrl = process.env.SIGIL_TEST_DATABASE_URL;
+
+export const sqlite: TestDatabase = {
+  name: 'sqlite',
+  env: () => ({ DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'sigil-test-')), 'sigil.db')}` }),
+};
+
+export const postgres: TestDatabase | undefined = pgUrl
+  ? {
+      name: 'postgres',
+      env: () => ({ DATABASE_URL: pgUrl, SIGIL_DATABASE_SCHEMA: `t_${randomBytes(6).toString('hex')}` }),
+    }
+  : undefined;
+
+export const databases: TestDatabase[] = postgres ? [sqlite, postgres] : [sqlite];
+
+/** Drops the schemas that PostgreSQL test servers created. */
+export async function dropSchema(schema: string | undefined): Promise<void> {
+  if (!pgUrl || !schema) return;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Deps } from './deps.js';
 import { requireApiKey } from './http/auth.js';
-import { installErrorHandling } from './http/errors.js';
+import { frameworkError, installErrorHandling } from './http/errors.js';
 import { installJsonParser } from './http/json.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionRoutes } from './modules/actions/routes.js';
@@ -20,6 +20,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // SDK users often configure apiUrl with a trailing slash, which yields `//users` (spec §1.1).
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 512 },
     // Wrong types are an error, not something to coerce: `{"phoneNumber": true}` must be a 400.
+    frameworkErrors: frameworkError,
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
   installJsonParser(app);
@@ -27,7 +28,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (spec §1.4).
   app.addHook('onSend', async (_req, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json;')) reply.header('content-type', 'application/json');
+    if (typeof type === 'string' && type.startsWith('application/json;'))
+      reply.header('content-type', 'application/json');
     return payload;
   });
   // One line per failed request; URLs are logged without their query, which can hold phone numbers.

@@ -58,7 +58,9 @@ export function loadConfig(env: Env = process.env): Config {
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const ttlSeconds = int(env, 'SIGIL_OTP_TTL_SECONDS', 600, 30, Number.MAX_SAFE_INTEGER);
   if (ttlSeconds > OTP_TTL_HARD_MAX_SECONDS) {
-    throw new Error(`SIGIL_OTP_TTL_SECONDS may be at most ${OTP_TTL_HARD_MAX_SECONDS} (NIST SP 800-63B, OWASP ASVS 6.5.5)`);
+    throw new Error(
+      `SIGIL_OTP_TTL_SECONDS may be at most ${OTP_TTL_HARD_MAX_SECONDS} (NIST SP 800-63B, OWASP ASVS 6.5.5)`,
+    );
   }
   return {
     env: mode,

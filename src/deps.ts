@@ -51,7 +51,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       sqliteSynchronous: config.sqliteSynchronous,
     }));
   const keyring = new Keyring(config.masterKey);
-  const tokens = new TokenService(new SigningKeyStore(db), keyring, clock, random, config.apiUrl, config.tokenTtlSeconds);
+  const tokens = new TokenService(
+    new SigningKeyStore(db),
+    keyring,
+    clock,
+    random,
+    config.apiUrl,
+    config.tokenTtlSeconds,
+  );
   const tenants = new TenantService(new TenantStore(db), tokens, keyring, clock, random, config.authCacheTtlMs);
   const smsConfig = new SmsConfigService(db, keyring, config, clock);
   const providerContext = {

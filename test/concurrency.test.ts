@@ -11,8 +11,13 @@ describe.each(databases)('concurrent verification of one challenge ($name)', (db
   afterAll(() => t.close());
 
   const attemptsOf = async (challengeId: string) =>
-    (await t.server.deps.db.selectFrom('challenges').select('attempts').where('id', '=', challengeId).executeTakeFirstOrThrow())
-      .attempts;
+    (
+      await t.server.deps.db
+        .selectFrom('challenges')
+        .select('attempts')
+        .where('id', '=', challengeId)
+        .executeTakeFirstOrThrow()
+    ).attempts;
 
   it('accepts the right code exactly once out of 50 simultaneous verifications', async () => {
     const to = phone();

@@ -1,6 +1,12 @@
+import { AuthScope, VerificationMethod } from '@authsignal/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from './helpers/databases.js';
 import { phone, startTestServer, type TestServer } from './helpers/server.js';
+
+const SMS = VerificationMethod.SMS;
+const ADD = AuthScope.addAuthenticators;
+// The SDK's AuthScope enum has no update scope, though its docs and the API use it.
+const UPDATE = 'update:authenticators' as AuthScope;
 
 describe.each(databases)('enrollment, phone-number updates and users ($name)', (db) => {
   let t: TestServer;
@@ -9,8 +15,12 @@ describe.each(databases)('enrollment, phone-number updates and users ($name)', (
   });
   afterAll(() => t.close());
 
-  async function passChallenge(req: { userId?: string; scope?: string; phoneNumber: string; action?: string }) {
-    const { challengeId } = await t.sdk.challenge({ verificationMethod: 'SMS', action: req.action ?? 'enrollSms', ...req });
+  async function passChallenge(req: { userId?: string; scope?: AuthScope; phoneNumber: string; action?: string }) {
+    const { challengeId } = await t.sdk.challenge({
+      verificationMethod: SMS,
+      action: req.action ?? 'enrollSms',
+      ...req,
+    });
     const verified = await t.sdk.verify({ challengeId, verificationCode: await t.lastCode(req.phoneNumber) });
     expect(verified.isVerified).toBe(true);
     return challengeId;
@@ -18,10 +28,10 @@ describe.each(databases)('enrollment, phone-number updates and users ($name)', (
 
   it('enrolls a verified SMS authenticator with scope add:authenticators', async () => {
     const to = phone();
-    await passChallenge({ userId: 'enroll-1', scope: 'add:authenticators', phoneNumber: to });
+    await passChallenge({ userId: 'enroll-1', scope: ADD, phoneNumber: to });
     const authenticators = await t.sdk.getAuthenticators({ userId: 'enroll-1' });
     expect(authenticators).toHaveLength(1);
-    expect(authenticators[0]).toMatchObject({ userId: 'enroll-1', verificationMethod: 'SMS', phoneNumber: to });
+    expect(authenticators[0]).toMatchObject({ userId: 'enroll-1', verificationMethod: SMS, phoneNumber: to });
     const user = await t.sdk.getUser({ userId: 'enroll-1' });
     expect(user).toMatchObject({
       isEnrolled: true,
@@ -34,9 +44,9 @@ describe.each(databases)('enrollment, phone-number updates and users ($name)', (
   it('replaces the number of the existing authenticator with scope update:authenticators', async () => {
     const first = phone();
     const second = phone();
-    await passChallenge({ userId: 'update-1', scope: 'add:authenticators', phoneNumber: first });
+    await passChallenge({ userId: 'update-1', scope: ADD, phoneNumber: first });
     const [before] = await t.sdk.getAuthenticators({ userId: 'update-1' });
-    await passChallenge({ userId: 'update-1', scope: 'update:authenticators', phoneNumber: second, action: 'updatePhoneNumber' });
+    await passChallenge({ userId: 'update-1', scope: UPDATE, phoneNumber: second, action: 'updatePhoneNumber' });
     const after = await t.sdk.getAuthenticators({ userId: 'update-1' });
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ userAuthenticatorId: before?.userAuthenticatorId, phoneNumber: second });
@@ -51,24 +61,30 @@ describe.each(databases)('enrollment, phone-number updates and users ($name)', (
 
   it('does not change authenticators before the code is verified', async () => {
     const to = phone();
-    await t.sdk.challenge({ verificationMethod: 'SMS', action: 'enrollSms', userId: 'pending-1', scope: 'add:authenticators', phoneNumber: to });
+    await t.sdk.challenge({
+      verificationMethod: SMS,
+      action: 'enrollSms',
+      userId: 'pending-1',
+      scope: ADD,
+      phoneNumber: to,
+    });
     expect(await t.sdk.getAuthenticators({ userId: 'pending-1' })).toEqual([]);
   });
 
   it('refuses add:authenticators for another number when one is enrolled, and update without one', async () => {
-    await passChallenge({ userId: 'bind-1', scope: 'add:authenticators', phoneNumber: phone() });
+    await passChallenge({ userId: 'bind-1', scope: ADD, phoneNumber: phone() });
     const add = await t.sdk
-      .challenge({ verificationMethod: 'SMS', action: 'enrollSms', userId: 'bind-1', scope: 'add:authenticators', phoneNumber: phone() })
+      .challenge({ verificationMethod: SMS, action: 'enrollSms', userId: 'bind-1', scope: ADD, phoneNumber: phone() })
       .catch((e) => e);
     expect(add).toMatchObject({ statusCode: 400, errorCode: 'invalid_request' });
     expect(add.errorDescription).toMatch(/update:authenticators/);
     const update = await t.sdk
-      .challenge({ verificationMethod: 'SMS', action: 'x', userId: 'nobody-1', scope: 'update:authenticators', phoneNumber: phone() })
+      .challenge({ verificationMethod: SMS, action: 'x', userId: 'nobody-1', scope: UPDATE, phoneNumber: phone() })
       .catch((e) => e);
     expect(update).toMatchObject({ statusCode: 400 });
     expect(update.errorDescription).toMatch(/no SMS authenticator/);
     const noUser = await t.sdk
-      .challenge({ verificationMethod: 'SMS', action: 'x', scope: 'add:authenticators', phoneNumber: phone() })
+      .challenge({ verificationMethod: SMS, action: 'x', scope: ADD, phoneNumber: phone() })
       .catch((e) => e);
     expect(noUser).toMatchObject({ statusCode: 400 });
     expect(noUser.errorDescription).toMatch(/userId is required/);
@@ -78,11 +94,14 @@ describe.each(databases)('enrollment, phone-number updates and users ($name)', (
     const first = phone();
     const created = await t.sdk.enrollVerifiedAuthenticator({
       userId: 'pre-1',
-      attributes: { verificationMethod: 'SMS', phoneNumber: first },
+      attributes: { verificationMethod: SMS, phoneNumber: first },
     });
-    expect(created.authenticator).toMatchObject({ userId: 'pre-1', verificationMethod: 'SMS', phoneNumber: first });
+    expect(created.authenticator).toMatchObject({ userId: 'pre-1', verificationMethod: SMS, phoneNumber: first });
     const second = phone();
-    await t.sdk.enrollVerifiedAuthenticator({ userId: 'pre-1', attributes: { verificationMethod: 'SMS', phoneNumber: second } });
+    await t.sdk.enrollVerifiedAuthenticator({
+      userId: 'pre-1',
+      attributes: { verificationMethod: SMS, phoneNumber: second },
+    });
     const list = await t.sdk.getAuthenticators({ userId: 'pre-1' });
     expect(list.map((a) => a.phoneNumber)).toEqual([second]);
   });
@@ -90,18 +109,21 @@ describe.each(databases)('enrollment, phone-number updates and users ($name)', (
   it('normalises numbers to E.164 and refuses invalid ones with a reason', async () => {
     const created = await t.sdk.enrollVerifiedAuthenticator({
       userId: 'pre-2',
-      attributes: { verificationMethod: 'SMS', phoneNumber: '+64 21 555 0101' },
+      attributes: { verificationMethod: SMS, phoneNumber: '+64 21 555 0101' },
     });
     expect(created.authenticator.phoneNumber).toBe('+64215550101');
     const bad = await t.sdk
-      .enrollVerifiedAuthenticator({ userId: 'pre-2', attributes: { verificationMethod: 'SMS', phoneNumber: '12345' } })
+      .enrollVerifiedAuthenticator({ userId: 'pre-2', attributes: { verificationMethod: SMS, phoneNumber: '12345' } })
       .catch((e) => e);
     expect(bad).toMatchObject({ statusCode: 400, errorCode: 'invalid_request' });
     expect(bad.errorDescription).toMatch(/phoneNumber is not a valid phone number/);
   });
 
   it('deletes an authenticator, and 404s an unknown one', async () => {
-    await t.sdk.enrollVerifiedAuthenticator({ userId: 'del-1', attributes: { verificationMethod: 'SMS', phoneNumber: phone() } });
+    await t.sdk.enrollVerifiedAuthenticator({
+      userId: 'del-1',
+      attributes: { verificationMethod: SMS, phoneNumber: phone() },
+    });
     const [a] = await t.sdk.getAuthenticators({ userId: 'del-1' });
     await t.sdk.deleteAuthenticator({ userId: 'del-1', userAuthenticatorId: a?.userAuthenticatorId ?? '' });
     expect(await t.sdk.getAuthenticators({ userId: 'del-1' })).toEqual([]);
@@ -120,9 +142,19 @@ describe.each(databases)('enrollment, phone-number updates and users ($name)', (
   it('updates users with PATCH (node) and POST (Ruby), leaving other fields unchanged', async () => {
     const patched = await t.sdk.updateUser({
       userId: 'upd-1',
-      attributes: { email: 'a@example.com', emailVerified: true, displayName: 'A', custom: { tier: 'gold', n: 3, ok: true } },
+      attributes: {
+        email: 'a@example.com',
+        emailVerified: true,
+        displayName: 'A',
+        custom: { tier: 'gold', n: 3, ok: true },
+      },
     });
-    expect(patched).toMatchObject({ email: 'a@example.com', emailVerified: true, displayName: 'A', custom: { tier: 'gold', n: 3, ok: true } });
+    expect(patched).toMatchObject({
+      email: 'a@example.com',
+      emailVerified: true,
+      displayName: 'A',
+      custom: { tier: 'gold', n: 3, ok: true },
+    });
     const posted = await t.fetch('/users/upd-1', { method: 'POST', body: JSON.stringify({ username: 'alice' }) });
     expect(posted.status).toBe(200);
     expect(await posted.json()).toMatchObject({ username: 'alice', email: 'a@example.com', displayName: 'A' });
@@ -130,7 +162,10 @@ describe.each(databases)('enrollment, phone-number updates and users ($name)', (
   });
 
   it('deletes a user with their authenticators', async () => {
-    await t.sdk.enrollVerifiedAuthenticator({ userId: 'gone-1', attributes: { verificationMethod: 'SMS', phoneNumber: phone() } });
+    await t.sdk.enrollVerifiedAuthenticator({
+      userId: 'gone-1',
+      attributes: { verificationMethod: SMS, phoneNumber: phone() },
+    });
     await t.sdk.updateUser({ userId: 'gone-1', attributes: { email: 'gone@example.com' } });
     await t.sdk.deleteUser({ userId: 'gone-1' });
     const user = await t.sdk.getUser({ userId: 'gone-1' });

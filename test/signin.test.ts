@@ -38,7 +38,11 @@ describe.each(databases)('SMS sign-in with the official node SDK ($name)', (db) 
 
   it('describes a challenge with getChallenge', async () => {
     const to = phone();
-    const { challengeId } = await t.sdk.challenge({ verificationMethod: 'SMS', action: 'signInWithSms', phoneNumber: to });
+    const { challengeId } = await t.sdk.challenge({
+      verificationMethod: 'SMS',
+      action: 'signInWithSms',
+      phoneNumber: to,
+    });
     const got = await t.sdk.getChallenge({ challengeId });
     expect(got).toMatchObject({ challengeId, verificationMethod: 'SMS', phoneNumber: to, action: 'signInWithSms' });
   });
@@ -101,7 +105,9 @@ describe.each(databases)('SMS sign-in with the official node SDK ($name)', (db) 
     const newCode = await t.lastCode(to);
     // The old code is gone. That guess is the fifth and last attempt of the budget.
     if (newCode !== oldCode) {
-      expect((await t.sdk.verify({ challengeId: first.challengeId, verificationCode: oldCode })).isVerified).toBe(false);
+      expect((await t.sdk.verify({ challengeId: first.challengeId, verificationCode: oldCode })).isVerified).toBe(
+        false,
+      );
       expect(await t.sdk.verify({ challengeId: first.challengeId, verificationCode: newCode })).toEqual({
         isVerified: false,
         failureReason: 'MAX_ATTEMPTS_EXCEEDED',

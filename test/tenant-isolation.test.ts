@@ -1,7 +1,9 @@
-import type { Authsignal } from '@authsignal/node';
+import { type Authsignal, VerificationMethod } from '@authsignal/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from './helpers/databases.js';
 import { phone, startTestServer, type TestServer } from './helpers/server.js';
+
+const SMS = VerificationMethod.SMS;
 
 /** Tenant B's key can neither see nor change anything of tenant A's. */
 describe.each(databases)('tenant isolation ($name)', (db) => {
@@ -15,13 +17,16 @@ describe.each(databases)('tenant isolation ($name)', (db) => {
   beforeAll(async () => {
     t = await startTestServer(db);
     b = (await t.newTenant('B')).sdk;
-    await t.sdk.enrollVerifiedAuthenticator({ userId: 'alice', attributes: { verificationMethod: 'SMS', phoneNumber: to } });
+    await t.sdk.enrollVerifiedAuthenticator({
+      userId: 'alice',
+      attributes: { verificationMethod: SMS, phoneNumber: to },
+    });
     await t.sdk.updateUser({ userId: 'alice', attributes: { email: 'alice@a.example' } });
-    const signIn = await t.sdk.challenge({ verificationMethod: 'SMS', action: 'signIn', phoneNumber: to });
+    const signIn = await t.sdk.challenge({ verificationMethod: SMS, action: 'signIn', phoneNumber: to });
     const first = await t.lastCode(to);
     await t.sdk.verify({ challengeId: signIn.challengeId, verificationCode: first });
     token = (await t.sdk.claimChallenge({ challengeId: signIn.challengeId, userId: 'alice' })).token;
-    challengeId = (await t.sdk.challenge({ verificationMethod: 'SMS', action: 'signIn', phoneNumber: to })).challengeId;
+    challengeId = (await t.sdk.challenge({ verificationMethod: SMS, action: 'signIn', phoneNumber: to })).challengeId;
     code = await t.lastCode(to);
   });
   afterAll(() => t.close());
@@ -37,7 +42,9 @@ describe.each(databases)('tenant isolation ($name)', (db) => {
     await expect(b.getChallenge({ challengeId })).rejects.toMatchObject({ statusCode: 404 });
     await expect(b.verify({ challengeId, verificationCode: code })).rejects.toMatchObject({ statusCode: 404 });
     await expect(b.challenge({ challengeId })).rejects.toMatchObject({ statusCode: 404 });
-    await expect(b.claimChallenge({ challengeId, userId: 'mallory', skipVerificationCheck: true })).rejects.toMatchObject({
+    await expect(
+      b.claimChallenge({ challengeId, userId: 'mallory', skipVerificationCheck: true }),
+    ).rejects.toMatchObject({
       statusCode: 404,
     });
     // B's attempts cost A nothing, and A can still verify.

@@ -6,7 +6,9 @@ import { closeOnSignals, startServer } from '../main.js';
 import { readInbox } from '../modules/sms/inbox.js';
 import { migrate } from '../storage/db.js';
 
-const program = new Command('sigil').description('Self-hosted SMS OTP and adaptive MFA, compatible with Authsignal SDKs');
+const program = new Command('sigil').description(
+  'Self-hosted SMS OTP and adaptive MFA, compatible with Authsignal SDKs',
+);
 
 program
   .command('start')

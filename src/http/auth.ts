@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, UNAUTHORIZED_DESCRIPTION } from '../errors.js';
 import { basicUsername } from '../lib/basic-auth.js';
-import type { ApiKeyKind } from '../storage/schema.js';
 import type { TenantService } from '../modules/tenants/service.js';
+import type { ApiKeyKind } from '../storage/schema.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -25,14 +25,19 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (err.validation) {
       const description = err.validation
-        .map((v) => `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')} ${v.message ?? 'is invalid'}`)
+        .map(
+          (v) => `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')} ${v.message ?? 'is invalid'}`,
+        )
         .join('; ');
       return reply.code(400).type('application/json').send(errorBody('invalid_request', description));
     }
     const status = err.statusCode ?? 500;
     const code = STATUS_CODES[status];
     if (status >= 400 && status < 500 && code) {
-      return reply.code(status).type('application/json').send(errorBody(code, clientMessage(err)));
+      return reply
+        .code(status)
+        .type('application/json')
+        .send(errorBody(code, clientMessage(err)));
     }
     request.log.error({ err }, 'unhandled error');
     return reply
@@ -47,6 +52,14 @@ export function installErrorHandling(app: FastifyInstance): void {
       .type('application/json')
       .send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
   });
+}
+
+/** Errors the router raises before any handler runs: bad percent-encoding, over-long parameters. */
+export function frameworkError(err: FastifyError, _req: unknown, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const description =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long.' : 'The URL is malformed.';
+  reply.code(status).type('application/json').send(errorBody('invalid_request', description));
 }
 
 function clientMessage(err: FastifyError): string {

@@ -11,7 +11,10 @@ export async function operationsRoutes(app: FastifyInstance, { deps }: { deps: D
       await ping(deps.db);
       return { status: 'ready', database: deps.dbKind };
     } catch {
-      return reply.code(503).type('application/json').send(errorBody('service_unavailable', 'The database is unreachable'));
+      return reply
+        .code(503)
+        .type('application/json')
+        .send(errorBody('service_unavailable', 'The database is unreachable'));
     }
   });
 }

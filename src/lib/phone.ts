@@ -1,4 +1,4 @@
-import { parsePhoneNumberWithError, type PhoneNumber } from 'libphonenumber-js/max';
+import { type PhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { invalidRequest } from '../errors.js';
 
 export interface NormalisedPhone {

@@ -7,7 +7,8 @@ import { createHmac } from 'node:crypto';
  */
 export function signatureV2(body: string, secrets: string[], unixSeconds: number): string {
   const signatures = secrets.map(
-    (secret) => `v2=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('base64').replace(/=+$/, '')}`,
+    (secret) =>
+      `v2=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('base64').replace(/=+$/, '')}`,
   );
   return [`t=${unixSeconds}`, ...signatures].join(',');
 }

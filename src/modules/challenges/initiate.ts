@@ -25,16 +25,22 @@ export interface InitiateResponse {
 }
 
 /** Starts an SMS challenge, or resends a new code for an existing one (`challengeId`). */
-export async function initiateChallenge(d: ChallengeDeps, tenantId: string, req: InitiateRequest): Promise<InitiateResponse> {
+export async function initiateChallenge(
+  d: ChallengeDeps,
+  tenantId: string,
+  req: InitiateRequest,
+): Promise<InitiateResponse> {
   if (req.challengeId) return resendChallenge(d, tenantId, req.challengeId);
   const method = req.verificationMethod ?? 'SMS';
-  if (method !== 'SMS') throw invalidRequest(`verificationMethod "${method}" is not supported: Sigil sends SMS codes only`);
+  if (method !== 'SMS')
+    throw invalidRequest(`verificationMethod "${method}" is not supported: Sigil sends SMS codes only`);
   if (!req.action) throw invalidRequest('action is required');
   if (!ACTION_CODE_PATTERN.test(req.action)) throw invalidRequest('action must match ^[a-zA-Z0-9_-]{1,64}$');
   const phone = normalisePhone(req.phoneNumber);
   const scopes = scopesOf(req.scope);
   const enrolls = scopes.has('add:authenticators') || scopes.has('update:authenticators');
-  if (enrolls && !req.userId) throw invalidRequest('userId is required with scope add:authenticators or update:authenticators');
+  if (enrolls && !req.userId)
+    throw invalidRequest('userId is required with scope add:authenticators or update:authenticators');
   if (req.userId) await checkScopeAllowsNumber(d, tenantId, req.userId, phone.e164, scopes);
 
   const now = d.clock.now();
@@ -125,7 +131,11 @@ async function deliver(d: ChallengeDeps, row: ChallengeRow, code: string): Promi
       challengeId: row.id,
       to: row.phone_number,
       code,
-      body: otpMessage({ appName: d.config.sms.appName, code, expiresInMinutes: Math.round(d.config.otp.ttlSeconds / 60) }),
+      body: otpMessage({
+        appName: d.config.sms.appName,
+        code,
+        expiresInMinutes: Math.round(d.config.otp.ttlSeconds / 60),
+      }),
       userId: row.user_id,
       idempotencyKey: row.idempotency_key,
       actionCode: row.action_code,
@@ -150,13 +160,21 @@ function scopesOf(scope: unknown): Set<string> {
  * Authenticator binding (spec §8): `add` may not silently replace another number, and `update` needs
  * an existing SMS authenticator to update.
  */
-async function checkScopeAllowsNumber(d: ChallengeDeps, tenantId: string, userId: string, e164: string, scopes: Set<string>) {
+async function checkScopeAllowsNumber(
+  d: ChallengeDeps,
+  tenantId: string,
+  userId: string,
+  e164: string,
+  scopes: Set<string>,
+) {
   const add = scopes.has('add:authenticators');
   const update = scopes.has('update:authenticators');
   if (!add && !update) return;
   const existing = (await d.users.store.authenticators(tenantId, userId)).find((a) => a.verification_method === 'SMS');
   if (add && !update && existing && existing.phone_number !== e164) {
-    throw invalidRequest('This user already has an SMS authenticator. Use scope update:authenticators to change its number.');
+    throw invalidRequest(
+      'This user already has an SMS authenticator. Use scope update:authenticators to change its number.',
+    );
   }
   if (update && !add && !existing) {
     throw invalidRequest('This user has no SMS authenticator to update. Use scope add:authenticators to enroll one.');

@@ -20,7 +20,12 @@ export const VERIFICATION_FAILURE = {
 } as const;
 
 export type Scope = 'add:authenticators' | 'update:authenticators';
-const KNOWN_SCOPES = new Set(['read:authenticators', 'add:authenticators', 'update:authenticators', 'remove:authenticators']);
+const KNOWN_SCOPES = new Set([
+  'read:authenticators',
+  'add:authenticators',
+  'update:authenticators',
+  'remove:authenticators',
+]);
 
 /** Parses a space-separated scope string; unknown scopes are an error rather than silently ignored. */
 export function parseScopes(scope: unknown): Set<string> {

@@ -22,12 +22,17 @@ export async function verifyChallenge(
 ): Promise<VerifyResponse> {
   const row = await d.challenges.countAttempt(tenantId, req.challengeId);
   if (!row) {
-    if (!(await d.challenges.get(tenantId, req.challengeId))) throw notFound('No challenge with this challengeId exists');
+    if (!(await d.challenges.get(tenantId, req.challengeId)))
+      throw notFound('No challenge with this challengeId exists');
     return invalidOrExpired; // already verified: a code is accepted once
   }
   const now = d.clock.now();
   if (row.attempts > row.max_attempts) {
-    await d.actions.setState(tenantId, row.idempotency_key, { state: 'CHALLENGE_FAILED', now, from: ['CHALLENGE_REQUIRED'] });
+    await d.actions.setState(tenantId, row.idempotency_key, {
+      state: 'CHALLENGE_FAILED',
+      now,
+      from: ['CHALLENGE_REQUIRED'],
+    });
     return { isVerified: false, failureReason: VERIFICATION_FAILURE.maxAttempts };
   }
   if (row.expires_at <= now || row.failed_reason !== null) return invalidOrExpired;

@@ -45,16 +45,25 @@ export class SmsDispatcher {
       const provider = definition.create(config, this.context);
       const started = this.clock.now();
       try {
-        const result = await this.attempt(() => provider.send(message, { signal: AbortSignal.timeout(this.options.timeoutMs) }));
+        const result = await this.attempt(() =>
+          provider.send(message, { signal: AbortSignal.timeout(this.options.timeoutMs) }),
+        );
         await this.record(message, config.type, index + 1, 'accepted', result.providerMessageId, null, started);
         return { ...result, provider: config.type };
       } catch (err) {
         const failure =
-          err instanceof SmsSendError ? err : new SmsSendError('retryable', 'unexpected', 'The provider failed unexpectedly');
+          err instanceof SmsSendError
+            ? err
+            : new SmsSendError('retryable', 'unexpected', 'The provider failed unexpectedly');
         if (!(err instanceof SmsSendError)) this.logger.error({ err, provider: config.type }, 'SMS provider threw');
         await this.record(message, config.type, index + 1, failure.kind, null, failure.reason, started);
         this.logger.warn(
-          { provider: config.type, reason: failure.reason, to: maskPhone(message.to), challengeId: message.challengeId },
+          {
+            provider: config.type,
+            reason: failure.reason,
+            to: maskPhone(message.to),
+            challengeId: message.challengeId,
+          },
           'SMS send failed',
         );
         if (failure.kind === 'number') throw new ApiError('invalid_request', failure.message);

@@ -6,7 +6,10 @@ export async function readInbox(db: Db, tenantId: string | undefined, q: { to?: 
   let query = db.selectFrom('dev_inbox').selectAll();
   if (tenantId) query = query.where('tenant_id', '=', tenantId);
   if (q.to) query = query.where('to', '=', normalisePhone(q.to, 'to').e164);
-  const rows = await query.orderBy('created_at', 'desc').limit(Math.min(Math.max(q.limit, 1), 500)).execute();
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .limit(Math.min(Math.max(q.limit, 1), 500))
+    .execute();
   return rows.map((r) => ({
     tenantId: r.tenant_id,
     challengeId: r.challenge_id,

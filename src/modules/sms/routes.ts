@@ -7,10 +7,14 @@ import { readInbox } from './inbox.js';
 export async function smsManagementRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   app.get('/sms-providers', async (req) => ({ providers: await deps.smsConfig.masked(req.tenantId) }));
 
-  app.put('/sms-providers', { schema: { body: object({ providers: { type: 'array' } }, ['providers']) } }, async (req) => {
-    await deps.smsConfig.replace(req.tenantId, req.body);
-    return { providers: await deps.smsConfig.masked(req.tenantId) };
-  });
+  app.put(
+    '/sms-providers',
+    { schema: { body: object({ providers: { type: 'array' } }, ['providers']) } },
+    async (req) => {
+      await deps.smsConfig.replace(req.tenantId, req.body);
+      return { providers: await deps.smsConfig.masked(req.tenantId) };
+    },
+  );
 
   if (deps.config.env !== 'production') {
     app.get<{ Querystring: { to?: string; limit?: string } }>(

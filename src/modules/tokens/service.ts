@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { decodeProtectedHeader, errors as joseErrors, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import type { Random } from '../../lib/random.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { bool, nonEmpty, object, str, userIdParams } from '../../http/schemas.js';
 import { invalidRequest } from '../../errors.js';
+import { bool, nonEmpty, object, str, userIdParams } from '../../http/schemas.js';
 import type { UserAttributes } from './users.js';
 
 const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
@@ -93,7 +93,9 @@ export async function userRoutes(app: FastifyInstance, { deps }: { deps: Deps })
     {
       schema: {
         params: userIdParams,
-        body: object({ verificationMethod: nonEmpty(64), phoneNumber: str(64), isDefault: bool }, ['verificationMethod']),
+        body: object({ verificationMethod: nonEmpty(64), phoneNumber: str(64), isDefault: bool }, [
+          'verificationMethod',
+        ]),
       },
     },
     (req) => users.enrollVerified(req.tenantId, req.params.userId, req.body),

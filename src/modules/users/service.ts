@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import { normalisePhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { Db } from '../../storage/db.js';
-import type { UserStore, UserPatch } from './store.js';
+import type { UserPatch, UserStore } from './store.js';
 import { attributesView, authenticatorView, enrollmentView, type UserAttributes } from './users.js';
 
 export class UserService {
@@ -56,7 +56,11 @@ export class UserService {
   }
 
   /** Enrolls, or updates the number of, an SMS authenticator whose number was verified elsewhere. */
-  async enrollVerified(tenantId: string, userId: string, body: { verificationMethod?: unknown; phoneNumber?: unknown }) {
+  async enrollVerified(
+    tenantId: string,
+    userId: string,
+    body: { verificationMethod?: unknown; phoneNumber?: unknown },
+  ) {
     if (body.verificationMethod !== 'SMS') {
       throw invalidRequest('verificationMethod must be "SMS": Sigil enrolls SMS authenticators only');
     }
@@ -99,7 +103,8 @@ function toPatch(a: UserAttributes): UserPatch {
   const patch: UserPatch = {};
   if (a.email !== undefined) patch.email = a.email;
   if (a.emailVerified !== undefined) patch.email_verified = a.emailVerified ? 1 : 0;
-  if (a.phoneNumber !== undefined) patch.phone_number = a.phoneNumber === null ? null : normalisePhone(a.phoneNumber).e164;
+  if (a.phoneNumber !== undefined)
+    patch.phone_number = a.phoneNumber === null ? null : normalisePhone(a.phoneNumber).e164;
   if (a.phoneNumberVerified !== undefined) patch.phone_number_verified = a.phoneNumberVerified ? 1 : 0;
   if (a.username !== undefined) patch.username = a.username;
   if (a.displayName !== undefined) patch.display_name = a.displayName;

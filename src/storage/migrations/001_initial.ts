@@ -81,11 +81,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('actions_pk', ['tenant_id', 'idempotency_key'])
     .execute();
-  await db.schema
-    .createIndex('actions_user')
-    .on('actions')
-    .columns(['tenant_id', 'user_id', 'created_at'])
-    .execute();
+  await db.schema.createIndex('actions_user').on('actions').columns(['tenant_id', 'user_id', 'created_at']).execute();
 
   await db.schema
     .createTable('challenges')
@@ -110,11 +106,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('claimed_user_id', 'text')
     .addColumn('failed_reason', 'text')
     .execute();
-  await db.schema
-    .createIndex('challenges_action')
-    .on('challenges')
-    .columns(['tenant_id', 'idempotency_key'])
-    .execute();
+  await db.schema.createIndex('challenges_action').on('challenges').columns(['tenant_id', 'idempotency_key']).execute();
   await db.schema
     .createIndex('challenges_user')
     .on('challenges')

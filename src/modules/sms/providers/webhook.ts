@@ -104,12 +104,20 @@ function post(
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (signal.aborted) {
-        return reject(new SmsSendError('retryable', 'timeout', `The SMS webhook at ${url.origin} did not answer in time`));
+        return reject(
+          new SmsSendError('retryable', 'timeout', `The SMS webhook at ${url.origin} did not answer in time`),
+        );
       }
       if (err.code === 'ERR_SIGIL_REFUSED_ADDRESS') {
         return reject(new SmsSendError('route', 'address_refused', `SMS webhook refused: ${err.message}`));
       }
-      reject(new SmsSendError('retryable', 'network', `The SMS webhook at ${url.origin} could not be reached (${err.code ?? err.message})`));
+      reject(
+        new SmsSendError(
+          'retryable',
+          'network',
+          `The SMS webhook at ${url.origin} could not be reached (${err.code ?? err.message})`,
+        ),
+      );
     });
     req.end(body);
   });

@@ -1,8 +1,8 @@
-import { Authsignal } from '@authsignal/node';
 import { randomBytes } from 'node:crypto';
+import { Authsignal } from '@authsignal/node';
 import { loadConfig } from '../../src/config.js';
 import type { DepsOverrides } from '../../src/deps.js';
-import { startServer, type RunningServer } from '../../src/main.js';
+import { type RunningServer, startServer } from '../../src/main.js';
 import type { CreatedTenant } from '../../src/modules/tenants/service.js';
 import { dropSchema, type TestDatabase } from './databases.js';
 

@@ -24,7 +24,11 @@ describe.each(databases)('no codes or secrets at rest or in logs ($name)', (db) 
   });
 
   async function fullFlowWithMistakes(server: TestServer, to: string) {
-    const { challengeId } = await server.sdk.challenge({ verificationMethod: 'SMS', action: 'signIn', phoneNumber: to });
+    const { challengeId } = await server.sdk.challenge({
+      verificationMethod: 'SMS',
+      action: 'signIn',
+      phoneNumber: to,
+    });
     const code = await server.lastCode(to);
     await server.sdk.verify({ challengeId, verificationCode: code === '000000' ? '111111' : '000000' });
     await server.sdk.verify({ challengeId, verificationCode: code });
@@ -62,7 +66,11 @@ describe.each(databases)('no codes or secrets at rest or in logs ($name)', (db) 
     const to = phone();
     const { challengeId } = await t.sdk.challenge({ verificationMethod: 'SMS', action: 'signIn', phoneNumber: to });
     const code = await t.lastCode(to);
-    const row = await t.server.deps.db.selectFrom('challenges').selectAll().where('id', '=', challengeId).executeTakeFirstOrThrow();
+    const row = await t.server.deps.db
+      .selectFrom('challenges')
+      .selectAll()
+      .where('id', '=', challengeId)
+      .executeTakeFirstOrThrow();
     expect(row.code_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify({ ...row, id: '', idempotency_key: '' })).not.toContain(code);
     const keys = await t.server.deps.db.selectFrom('api_keys').selectAll().execute();

@@ -34,6 +34,9 @@ for (const [net, bits] of [
 privateNetworks.addSubnet('fc00::', 7, 'ipv6'); // unique local
 privateNetworks.addSubnet('fe80::', 10, 'ipv6'); // link-local
 privateNetworks.addSubnet('ff00::', 8, 'ipv6'); // multicast
+// Prefixes that embed an IPv4 address, which could be an internal one.
+privateNetworks.addSubnet('64:ff9b::', 96, 'ipv6'); // NAT64
+privateNetworks.addSubnet('2002::', 16, 'ipv6'); // 6to4
 
 /** Why an address may not be contacted, or undefined when it may. */
 export function refusalReason(address: string, policy: NetworkPolicy): string | undefined {

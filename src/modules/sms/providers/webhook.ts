@@ -30,7 +30,13 @@ export const webhookProvider: ProviderDefinition<WebhookConfig> = {
     }
     return { type: 'webhook', url: url.toString() };
   },
-  mask: (config) => ({ ...config }),
+  // A URL can carry a credential (user info, a token in the query): show where it points, not the secret.
+  mask(config) {
+    const url = new URL(config.url);
+    if (url.username || url.password) [url.username, url.password] = ['***', ''];
+    for (const key of [...url.searchParams.keys()]) url.searchParams.set(key, '***');
+    return { type: 'webhook', url: url.toString() };
+  },
   create(config, ctx) {
     const policy: NetworkPolicy = {
       allowLoopback: ctx.config.sms.webhookAllowLoopback,

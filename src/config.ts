@@ -66,7 +66,7 @@ export function loadConfig(env: Env = process.env): Config {
     env: mode,
     host,
     port,
-    apiUrl: (env.SIGIL_PUBLIC_URL ?? `http://${publicHost}:${port}`).replace(/\/+$/, '') + '/v1',
+    apiUrl: `${(env.SIGIL_PUBLIC_URL ?? `http://${publicHost}:${port}`).replace(/\/+$/, '')}/v1`,
     dataDir,
     databaseUrl,
     databaseSchema: env.SIGIL_DATABASE_SCHEMA || undefined,

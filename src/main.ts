@@ -65,6 +65,7 @@ function printDevTenant(config: Config, t: { tenantId: string; apiSecretKey: str
       '',
       `  new Authsignal({ apiSecretKey: "${t.apiSecretKey}", apiUrl: "${config.apiUrl}" })`,
       '',
-    ].join('\n') + '\n',
+      '',
+    ].join('\n'),
   );
 }

@@ -53,7 +53,9 @@ describe('code generation', () => {
     const counts = Array.from({ length: 6 }, () => new Array<number>(10).fill(0));
     for (let i = 0; i < n; i++) {
       const code = cryptoRandom.digits(6);
-      for (let p = 0; p < 6; p++) counts[p]![Number(code[p])]! += 1;
+      counts.forEach((position, p) => {
+        position[Number(code[p])] = (position[Number(code[p])] ?? 0) + 1;
+      });
     }
     const expected = n / 10;
     for (const position of counts) {

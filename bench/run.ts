@@ -1,0 +1,766 @@
+/**
+ * Closed-loop load test of the SMS sign-in flow against a Sigil server running as a separate process,
+ * on loopback only. Each flow: POST /v1/challenge → read the code from the dev inbox → POST /v1/verify →
+ * POST /v1/claim. See bench/README.md.
+ *
+ *   npm run bench -- [--db sqlite|postgres|both] [--concurrency 32] [--duration 15] [--warmup 3]
+ *                    [--max-flows N] [--profile] [--profile-dir /tmp/sigil-prof] [--skip-build]
+ *                    [--pg-url postgres://postgres@127.0.0.1:5432/test]
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
+type DbName = 'sqlite' | 'postgres';
+
+interface Options {
+  dbs: DbName[];
+  concurrency: number;
+  durationS: number;
+  warmupS: number;
+  maxFlows: number;
+  profile: boolean;
+  profileDir: string;
+  skipBuild: boolean;
+  pgUrl: string;
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'dist/src/cli/index.js');
+/** A fixed master key: the bench needs no secrecy, only a valid 32-byte key. */
+const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+const TARGETS = { sqlite: { flowsPerS: 2000 }, postgres: { flowsPerS: 1000 }, p99FlowMs: 30, rssMiB: 150 };
+const REQUEST_TIMEOUT_MS = 10_000;
+const CALLS = ['challenge', 'codeLookup', 'verify', 'claim', 'flow'] as const;
+type Call = (typeof CALLS)[number];
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      db: { type: 'string', default: 'both' },
+      concurrency: { type: 'string', default: '32' },
+      duration: { type: 'string', default: '15' },
+      warmup: { type: 'string', default: '3' },
+      'max-flows': { type: 'string', default: '1000000' },
+      profile: { type: 'boolean', default: false },
+      'profile-dir': { type: 'string', default: '/tmp/sigil-prof' },
+      'skip-build': { type: 'boolean', default: false },
+      'pg-url': {
+        type: 'string',
+        default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+    process.exit(0);
+  }
+  const dbs: DbName[] = values.db === 'both' ? ['sqlite', 'postgres'] : [values.db as DbName];
+  if (!dbs.every((d) => d === 'sqlite' || d === 'postgres')) throw new Error('--db must be sqlite, postgres or both');
+  const num = (name: string, raw: string, min: number) => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
+    return n;
+  };
+  return {
+    dbs,
+    concurrency: Math.floor(num('concurrency', values.concurrency, 1)),
+    durationS: num('duration', values.duration, 0.1),
+    warmupS: num('warmup', values.warmup, 0),
+    maxFlows: Math.floor(num('max-flows', values['max-flows'], 1)),
+    profile: values.profile,
+    profileDir: resolve(values['profile-dir']),
+    skipBuild: values['skip-build'],
+    pgUrl: values['pg-url'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The server child
+
+interface Server {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  apiSecretKey: string;
+  tenantId: string;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
+
+function build(): void {
+  const started = Date.now();
+  const tsc = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (tsc.status !== 0) {
+    // tsc still emits on type errors; go on if the entry point exists, but say so.
+    console.warn(`warning: tsc -p tsconfig.build.json exited with ${tsc.status}:\n${tsc.stdout}${tsc.stderr}`);
+  }
+  try {
+    readFileSync(CLI);
+  } catch {
+    throw new Error(`${CLI} is missing after the build`);
+  }
+  console.log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = net.createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+function serverEnv(dbEnv: Record<string, string>, port: number, dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // Only what the server needs: no stray SIGIL_* or DATABASE_URL from the caller's shell.
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SIGIL_') && k !== 'DATABASE_URL') env[k] = v;
+  return {
+    ...env,
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    SIGIL_DEV_SMS_LOG: 'false',
+    SIGIL_BOOTSTRAP_DEV_TENANT: 'false',
+    SIGIL_MASTER_KEY: MASTER_KEY,
+    SIGIL_DATA_DIR: dataDir,
+    ...dbEnv,
+  };
+}
+
+async function startServer(env: NodeJS.ProcessEnv, port: number, opts: Options): Promise<Server> {
+  const created = spawnSync(process.execPath, [CLI, 'tenant', 'create', '--name', 'bench', '--json'], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (created.status !== 0)
+    throw new Error(`tenant create failed (${created.status}): ${created.stderr}${created.stdout}`);
+  const line = created.stdout.trim().split('\n').at(-1) ?? '';
+  const tenant = JSON.parse(line) as { tenantId: string; apiSecretKey: string };
+
+  const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  if (opts.profile) mkdirSync(opts.profileDir, { recursive: true });
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-8192);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  let alive = true;
+  void exited.then(() => {
+    alive = false;
+  });
+  if (!child.pid) throw new Error('could not spawn the server');
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (!alive) throw new Error(`the server exited during start:\n${tail}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the server did not become ready within 30 s:\n${tail}`);
+    }
+    const ready = await getStatus(port, '/readyz').catch(() => 0);
+    if (ready === 200) break;
+    await sleep(50);
+  }
+  return {
+    child,
+    pid: child.pid,
+    port,
+    apiSecretKey: tenant.apiSecretKey,
+    tenantId: tenant.tenantId,
+    output: () => tail,
+    async stop() {
+      if (alive) child.kill('SIGTERM');
+      // Writing a CPU profile at exit can take a few seconds.
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.profile ? 60_000 : 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+function getStatus(port: number, path: string): Promise<number> {
+  return new Promise((ok, fail) => {
+    const req = http.get({ host: '127.0.0.1', port, path, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on('end', () => ok(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', fail);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP client: node:http with a keep-alive pool, one socket per worker
+
+class Client {
+  private readonly agent: http.Agent;
+  private readonly auth: string;
+
+  constructor(
+    private readonly port: number,
+    apiSecretKey: string,
+    sockets: number,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+    this.auth = `Basic ${Buffer.from(`${apiSecretKey}:`).toString('base64')}`;
+  }
+
+  post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const payload = Buffer.from(JSON.stringify(body));
+    return new Promise((ok, fail) => {
+      const req = http.request(
+        {
+          agent: this.agent,
+          host: '127.0.0.1',
+          port: this.port,
+          method: 'POST',
+          path,
+          timeout: REQUEST_TIMEOUT_MS,
+          headers: { authorization: this.auth, 'content-type': 'application/json', 'content-length': payload.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', fail);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: Record<string, unknown> = {};
+            try {
+              parsed = JSON.parse(text) as Record<string, unknown>;
+            } catch {
+              parsed = { raw: text.slice(0, 200) };
+            }
+            ok({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`timeout after ${REQUEST_TIMEOUT_MS} ms`)));
+      req.on('error', fail);
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading the code "as the provider received it": the dev provider's inbox table
+
+interface Inbox {
+  body(challengeId: string, to: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+// (tenant_id, to) is indexed (dev_inbox_to); challenge_id alone is not, so the lookup goes through the index.
+const INBOX_SQL = 'SELECT body FROM dev_inbox WHERE tenant_id = $1 AND "to" = $2 AND challenge_id = $3';
+
+function sqliteInbox(path: string, tenantId: string): Inbox {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const stmt = db.prepare<[string, string, string], { body: string }>(INBOX_SQL.replace(/\$\d/g, '?'));
+  return {
+    body: async (challengeId, to) => stmt.get(tenantId, to, challengeId)?.body,
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+function postgresInbox(url: string, schema: string, tenantId: string, poolSize: number): Inbox {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path="${schema}"` });
+  return {
+    async body(challengeId, to) {
+      const r = await pool.query<{ body: string }>({
+        name: 'inbox',
+        text: INBOX_SQL,
+        values: [tenantId, to, challengeId],
+      });
+      return r.rows[0]?.body;
+    },
+    close: () => pool.end(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Resource sampling from /proc
+
+interface ProcSample {
+  rssKiB: number;
+  hwmKiB: number;
+  cpuTicks: number;
+}
+
+function procSample(pid: number): ProcSample | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    // /proc/<pid>/stat: fields after the ")" of comm; utime and stime are fields 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuTicks = Number(fields[11]) + Number(fields[12]);
+    return { rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM'), cpuTicks };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy and total jiffies of the whole machine. */
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const n = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = n.reduce((a, b) => a + b, 0);
+  const idle = (n[3] ?? 0) + (n[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** CPU jiffies used so far by all processes named `postgres` (the PostgreSQL server on this machine). */
+function postgresTicks(): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (comm !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended while we read it.
+    }
+  }
+  return ticks;
+}
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+// ---------------------------------------------------------------------------------------------------
+// The load
+
+interface Recorder {
+  samples: Record<Call, number[]>;
+  flows: number;
+  errors: Map<string, number>;
+  errorExamples: string[];
+}
+
+function newRecorder(): Recorder {
+  return {
+    samples: { challenge: [], codeLookup: [], verify: [], claim: [], flow: [] },
+    flows: 0,
+    errors: new Map(),
+    errorExamples: [],
+  };
+}
+
+class FlowError extends Error {
+  constructor(
+    readonly kind: string,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+const nowUs = () => performance.now() * 1000;
+
+let phoneCounter = randomInt(0, 10_000_000);
+/** A valid NZ mobile number (+6421 and 7 digits), unique for the first ten million flows of a run. */
+function nextPhone(): string {
+  phoneCounter = (phoneCounter + 1) % 10_000_000;
+  return `+6421${String(phoneCounter).padStart(7, '0')}`;
+}
+
+async function oneFlow(client: Client, inbox: Inbox, flowIndex: number): Promise<Record<Call, number>> {
+  const to = nextPhone();
+  const t0 = nowUs();
+  const started = await client.post('/v1/challenge', {
+    verificationMethod: 'SMS',
+    action: 'signInWithSms',
+    phoneNumber: to,
+  });
+  const t1 = nowUs();
+  const challengeId = started.body.challengeId;
+  if (started.status !== 200 || typeof challengeId !== 'string') {
+    throw new FlowError(`challenge HTTP ${started.status}`, JSON.stringify(started.body));
+  }
+  const body = await inbox.body(challengeId, to);
+  const code = body && /\b(\d{6,10})\b/.exec(body)?.[1];
+  const t2 = nowUs();
+  if (!code) throw new FlowError('code not in dev_inbox', `challenge ${challengeId} to ${to}`);
+  const verified = await client.post('/v1/verify', { challengeId, verificationCode: code });
+  const t3 = nowUs();
+  if (verified.status !== 200) throw new FlowError(`verify HTTP ${verified.status}`, JSON.stringify(verified.body));
+  if (verified.body.isVerified !== true) throw new FlowError('verify isVerified=false', JSON.stringify(verified.body));
+  const claimed = await client.post('/v1/claim', { challengeId, userId: `bench-user-${flowIndex}` });
+  const t4 = nowUs();
+  if (claimed.status !== 200) throw new FlowError(`claim HTTP ${claimed.status}`, JSON.stringify(claimed.body));
+  if (typeof claimed.body.token !== 'string') throw new FlowError('claim without token', JSON.stringify(claimed.body));
+  return { challenge: t1 - t0, codeLookup: t2 - t1, verify: t3 - t2, claim: t4 - t3, flow: t4 - t0 };
+}
+
+interface LoadResult {
+  recorder: Recorder;
+  measuredS: number;
+  warmupFlows: number;
+}
+
+async function runLoad(client: Client, inbox: Inbox, opts: Options, onMeasureStart: () => void): Promise<LoadResult> {
+  const rec = newRecorder();
+  const t0 = performance.now();
+  const measureFrom = t0 + opts.warmupS * 1000;
+  const measureUntil = measureFrom + opts.durationS * 1000;
+  let started = 0;
+  let warmupFlows = 0;
+  let lastEnd = measureFrom;
+  let measuring = false;
+
+  const worker = async () => {
+    for (;;) {
+      const start = performance.now();
+      if (start >= measureUntil || started >= opts.maxFlows) return;
+      const counted = start >= measureFrom;
+      if (counted && !measuring) {
+        measuring = true;
+        onMeasureStart();
+      }
+      started += 1;
+      try {
+        const t = await oneFlow(client, inbox, started);
+        if (counted) {
+          for (const call of CALLS) rec.samples[call].push(t[call]);
+          rec.flows += 1;
+        } else warmupFlows += 1;
+      } catch (err) {
+        const kind = err instanceof FlowError ? err.kind : `transport: ${(err as Error).message}`;
+        // Errors count in warm-up too: any error fails the run.
+        const seen = rec.errors.get(kind) ?? 0;
+        rec.errors.set(kind, seen + 1);
+        // One example of each kind of error.
+        if (seen === 0 && rec.errorExamples.length < 10) {
+          rec.errorExamples.push(`${kind}: ${(err as Error).message}`.slice(0, 300));
+        }
+      }
+      if (counted) lastEnd = Math.max(lastEnd, performance.now());
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  if (!measuring) onMeasureStart();
+  return { recorder: rec, measuredS: Math.max(lastEnd - measureFrom, 1) / 1000, warmupFlows };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Statistics and output
+
+interface Stats {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function stats(samplesUs: number[]): Stats {
+  const s = Float64Array.from(samplesUs).sort();
+  const n = s.length;
+  const at = (p: number) => (n === 0 ? 0 : (s[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))] ?? 0) / 1000);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    count: n,
+    meanMs: round(n === 0 ? 0 : s.reduce((a, b) => a + b, 0) / n / 1000),
+    p50Ms: round(at(50)),
+    p95Ms: round(at(95)),
+    p99Ms: round(at(99)),
+    maxMs: round(n === 0 ? 0 : (s[n - 1] ?? 0) / 1000),
+  };
+}
+
+interface Result {
+  db: DbName;
+  date: string;
+  ok: boolean;
+  profile: boolean;
+  machine: { cpus: number; cpuModel: string; node: string };
+  /** The code measured: commit, and whether src/ had uncommitted changes. */
+  git: { commit: string; srcDirty: boolean };
+  /** How busy the machine was in the second before the run: other work skews the figures. */
+  machineBusyBeforePercent: number;
+  concurrency: number;
+  warmupS: number;
+  durationS: number;
+  measuredS: number;
+  flows: number;
+  warmupFlows: number;
+  flowsPerS: number;
+  errors: Record<string, number>;
+  errorExamples: string[];
+  latency: Record<Call, Stats>;
+  server: {
+    /** After start, before any request. */
+    idleRssMiB: number;
+    peakRssMiB: number;
+    vmHwmMiB: number;
+    rssAtEndMiB: number;
+    cpuPercentOfOneCore: number;
+  };
+  loadGeneratorCpuPercentOfOneCore: number;
+  /** All `postgres` processes on this machine (PostgreSQL runs locally and shares the cores). */
+  postgresCpuPercentOfOneCore: number;
+  machineCpuBusyPercent: number;
+  targets: { flowsPerS: number; p99FlowMs: number; rssMiB: number; met: boolean };
+}
+
+const LABELS: Record<Call, string> = {
+  challenge: 'POST /v1/challenge',
+  codeLookup: 'code lookup (dev_inbox)',
+  verify: 'POST /v1/verify',
+  claim: 'POST /v1/claim',
+  flow: 'whole flow',
+};
+
+function printResult(r: Result): void {
+  const f = (x: number) => x.toFixed(2).padStart(8);
+  const title = r.db === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  console.log('');
+  console.log(
+    `== ${title}${r.profile ? ' (with --cpu-prof)' : ''}: ${r.concurrency} clients, ${r.measuredS.toFixed(1)} s measured after ${r.warmupS} s warm-up`,
+  );
+  console.log(`   flows/s ${r.flowsPerS.toFixed(0)}   (${r.flows} flows measured, ${r.warmupFlows} in warm-up)`);
+  console.log(
+    `   ${'call'.padEnd(26)}${'p50 ms'.padStart(8)}${'p95 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'max ms'.padStart(8)}`,
+  );
+  for (const call of CALLS) {
+    const s = r.latency[call];
+    console.log(`   ${LABELS[call].padEnd(26)}${f(s.p50Ms)}${f(s.p95Ms)}${f(s.p99Ms)}${f(s.maxMs)}`);
+  }
+  console.log(
+    `   server RSS peak ${r.server.peakRssMiB.toFixed(1)} MiB (idle before the load ${r.server.idleRssMiB.toFixed(1)} MiB, VmHWM ${r.server.vmHwmMiB.toFixed(1)} MiB, at end ${r.server.rssAtEndMiB.toFixed(1)} MiB)`,
+  );
+  console.log(
+    `   CPU: server ${r.server.cpuPercentOfOneCore.toFixed(0)}% of a core, load generator ${r.loadGeneratorCpuPercentOfOneCore.toFixed(0)}%, postgres ${r.postgresCpuPercentOfOneCore.toFixed(0)}%, machine busy ${r.machineCpuBusyPercent.toFixed(0)}% of ${r.machine.cpus} cores`,
+  );
+  const errorCount = Object.values(r.errors).reduce((a, b) => a + b, 0);
+  console.log(`   errors ${errorCount}${errorCount ? `: ${JSON.stringify(r.errors)}` : ''}`);
+  for (const e of r.errorExamples) console.log(`     e.g. ${e}`);
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(
+    `   targets: ≥ ${r.targets.flowsPerS} flows/s ${mark(r.flowsPerS >= r.targets.flowsPerS)}; p99 flow ≤ ${r.targets.p99FlowMs} ms ${mark(r.latency.flow.p99Ms <= r.targets.p99FlowMs)}; RSS ≤ ${r.targets.rssMiB} MiB ${mark(r.server.peakRssMiB <= r.targets.rssMiB)}`,
+  );
+  if (r.machineBusyBeforePercent > 15) console.log(`   (machine ${r.machineBusyBeforePercent}% busy before the run)`);
+  console.log(`   RESULT: ${r.ok ? 'OK' : 'FAILED (errors)'}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function gitState(): { commit: string; srcDirty: boolean } {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  return {
+    commit: git('rev-parse', '--short', 'HEAD') || 'unknown',
+    srcDirty: git('status', '--porcelain', 'src') !== '',
+  };
+}
+
+/** Percent of all cores busy over `ms`, measured before a run. */
+async function machineBusyOver(ms: number): Promise<number> {
+  const a = machineTicks();
+  await sleep(ms);
+  const b = machineTicks();
+  return Math.round(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 1000) / 10;
+}
+
+async function benchOne(db: DbName, opts: Options): Promise<Result> {
+  const busyBefore = await machineBusyOver(1000);
+  if (busyBefore > 15) {
+    console.warn(`warning: the machine was ${busyBefore}% busy before the run; other work will skew the figures`);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'sigil-bench-'));
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const sqlitePath = join(tmp, 'sigil.db');
+  const dbEnv: Record<string, string> =
+    db === 'sqlite'
+      ? { DATABASE_URL: `sqlite:${sqlitePath}` }
+      : { DATABASE_URL: opts.pgUrl, SIGIL_DATABASE_SCHEMA: schema };
+  const port = await freePort();
+  const env = serverEnv(dbEnv, port, tmp);
+  let server: Server | undefined;
+  let inbox: Inbox | undefined;
+  let client: Client | undefined;
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    server = await startServer(env, port, opts);
+    inbox =
+      db === 'sqlite'
+        ? sqliteInbox(sqlitePath, server.tenantId)
+        : postgresInbox(opts.pgUrl, schema, server.tenantId, Math.min(opts.concurrency, 8));
+    client = new Client(port, server.apiSecretKey, opts.concurrency);
+    const pid = server.pid;
+
+    let peakRssKiB = 0;
+    const sample = () => {
+      const s = procSample(pid);
+      if (s) peakRssKiB = Math.max(peakRssKiB, s.rssKiB);
+      return s;
+    };
+    const idle = sample();
+    sampler = setInterval(sample, 500);
+
+    let atStart:
+      | { server?: ProcSample; self: NodeJS.CpuUsage; machine: { busy: number; total: number }; pg: number }
+      | undefined;
+    const watchdog = setTimeout(
+      () => {
+        console.error('bench: watchdog fired, the run took far longer than planned; killing the server');
+        server?.child.kill('SIGKILL');
+        process.exit(2);
+      },
+      (opts.warmupS + opts.durationS) * 1000 + 120_000,
+    );
+    const load = await runLoad(client, inbox, opts, () => {
+      atStart = { server: procSample(pid), self: process.cpuUsage(), machine: machineTicks(), pg: postgresTicks() };
+    });
+    clearTimeout(watchdog);
+    const end = sample();
+    const selfCpu = process.cpuUsage(atStart?.self);
+    const machineEnd = machineTicks();
+    const pgEnd = postgresTicks();
+    clearInterval(sampler);
+    sampler = undefined;
+
+    const serverCpuS = end && atStart?.server ? (end.cpuTicks - atStart.server.cpuTicks) / TICKS_PER_S : 0;
+    const machineBusy = atStart
+      ? (machineEnd.busy - atStart.machine.busy) / Math.max(1, machineEnd.total - atStart.machine.total)
+      : 0;
+    const rec = load.recorder;
+    const latency = Object.fromEntries(CALLS.map((c) => [c, stats(rec.samples[c])])) as Record<Call, Stats>;
+    const flowsPerS = Math.round((rec.flows / load.measuredS) * 10) / 10;
+    const peakRssMiB = Math.round((peakRssKiB / 1024) * 10) / 10;
+    const targetFlows = TARGETS[db].flowsPerS;
+    const result: Result = {
+      db,
+      date: new Date().toISOString(),
+      ok: rec.errors.size === 0 && rec.flows > 0,
+      profile: opts.profile,
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+      git: gitState(),
+      machineBusyBeforePercent: busyBefore,
+      concurrency: opts.concurrency,
+      warmupS: opts.warmupS,
+      durationS: opts.durationS,
+      measuredS: Math.round(load.measuredS * 100) / 100,
+      flows: rec.flows,
+      warmupFlows: load.warmupFlows,
+      flowsPerS,
+      errors: Object.fromEntries(rec.errors),
+      errorExamples: rec.errorExamples,
+      latency,
+      server: {
+        idleRssMiB: Math.round(((idle?.rssKiB ?? 0) / 1024) * 10) / 10,
+        peakRssMiB,
+        vmHwmMiB: Math.round(((end?.hwmKiB ?? 0) / 1024) * 10) / 10,
+        rssAtEndMiB: Math.round(((end?.rssKiB ?? 0) / 1024) * 10) / 10,
+        cpuPercentOfOneCore: Math.round((serverCpuS / load.measuredS) * 1000) / 10,
+      },
+      postgresCpuPercentOfOneCore: atStart
+        ? Math.round(((pgEnd - atStart.pg) / TICKS_PER_S / load.measuredS) * 1000) / 10
+        : 0,
+      loadGeneratorCpuPercentOfOneCore:
+        Math.round(((selfCpu.user + selfCpu.system) / 1e6 / load.measuredS) * 1000) / 10,
+      machineCpuBusyPercent: Math.round(machineBusy * 1000) / 10,
+      targets: {
+        flowsPerS: targetFlows,
+        p99FlowMs: TARGETS.p99FlowMs,
+        rssMiB: TARGETS.rssMiB,
+        met:
+          rec.errors.size === 0 &&
+          flowsPerS >= targetFlows &&
+          latency.flow.p99Ms <= TARGETS.p99FlowMs &&
+          peakRssMiB <= TARGETS.rssMiB,
+      },
+    };
+    return result;
+  } catch (err) {
+    if (server) console.error(`server output:\n${server.output()}`);
+    throw err;
+  } finally {
+    if (sampler) clearInterval(sampler);
+    client?.close();
+    await inbox?.close().catch(() => undefined);
+    if (server) {
+      const code = await server.stop();
+      if (code !== 0 && code !== null) console.warn(`warning: the server exited with ${code}:\n${server.output()}`);
+    }
+    if (db === 'postgres')
+      await dropSchema(opts.pgUrl, schema).catch((e) => console.warn(`could not drop ${schema}: ${e}`));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((ok) => setTimeout(ok, ms));
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions();
+  if (!opts.skipBuild) build();
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
+  let failed = false;
+  for (const db of opts.dbs) {
+    console.log(
+      `\nbench ${db}: starting the server${opts.profile ? ` with --cpu-prof into ${opts.profileDir}` : ''}, ${opts.concurrency} clients, ${opts.warmupS} s warm-up + ${opts.durationS} s`,
+    );
+    const result = await benchOne(db, opts);
+    printResult(result);
+    const file = join(resultsDir, `${stamp}-${db}${opts.profile ? '-profile' : ''}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`   wrote ${file.slice(ROOT.length + 1)}`);
+    if (!result.ok) failed = true;
+  }
+  if (opts.profile)
+    console.log(`\nCPU profiles are in ${opts.profileDir}; summarise with: npx tsx bench/summarize-profile.ts <file>`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

@@ -69,7 +69,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     uuid: () => random.uuid(),
     serverSecrets: (tenantId: string) => tenants.serverSecrets(tenantId),
   };
-  const sms = new SmsDispatcher(db, smsConfig, providerContext, clock, random, logger, {
+  const sms = new SmsDispatcher(smsConfig, providerContext, clock, random, logger, {
     timeoutMs: config.sms.webhookTimeoutMs,
   });
   return {

@@ -45,7 +45,27 @@ function sqliteDialect(options: DbOptions): SqliteDialect {
   database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database });
+  return new SqliteDialect({ database: withStatementCache(database) });
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs as much as running a short statement. Sigil runs a
+ * small fixed set of query shapes, so prepared statements are cached by their SQL text (bounded).
+ */
+function withStatementCache(database: SQLite.Database) {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        if (statements.size >= 1000) statements.clear();
+        statement = database.prepare(sqlText);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 async function ensureSchema(url: string, schema: string): Promise<void> {

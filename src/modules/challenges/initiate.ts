@@ -1,7 +1,8 @@
 import { ApiError, invalidRequest, notFound } from '../../errors.js';
 import { normalisePhone } from '../../lib/phone.js';
-import type { ChallengeRow } from '../../storage/schema.js';
+import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
 import { ACTION_CODE_PATTERN } from '../actions/actions.js';
+import { DeliveryError, recordAttempts } from '../sms/dispatcher.js';
 import { otpMessage } from '../sms/message.js';
 import type { ChallengeDeps } from './deps.js';
 import { hashCode, parseScopes } from './otp.js';
@@ -69,22 +70,30 @@ export async function initiateChallenge(
     claimed_user_id: null,
     failed_reason: null,
   };
-  // The challenge is committed before the code leaves, so an acknowledged challenge survives a crash.
+  const existing = req.idempotencyKey ? await d.actions.get(tenantId, req.idempotencyKey) : undefined;
+  if (
+    existing &&
+    (existing.action_code !== req.action || (req.userId && existing.user_id && existing.user_id !== req.userId))
+  ) {
+    throw invalidRequest('idempotencyKey belongs to an action of another user or action code');
+  }
+  const action = req.action;
+  // The code is sent first and the challenge committed after, with its send attempts, in one
+  // transaction: the response (the acknowledgement) follows the commit, so an acknowledged challenge
+  // survives a crash, and a crash during the send leaves nothing half-made. A failed send is stored too.
+  const outcome = await sendCode(d, row, code);
   await d.db.transaction().execute(async (trx) => {
-    const existing = req.idempotencyKey ? await d.actions.get(tenantId, req.idempotencyKey, trx) : undefined;
+    const state = outcome.ok ? 'CHALLENGE_REQUIRED' : 'CHALLENGE_FAILED';
     if (existing) {
-      if (existing.action_code !== req.action || (req.userId && existing.user_id && existing.user_id !== req.userId)) {
-        throw invalidRequest('idempotencyKey belongs to an action of another user or action code');
-      }
-      await d.actions.setState(tenantId, idempotencyKey, { state: 'CHALLENGE_REQUIRED', now }, trx);
+      await d.actions.setState(tenantId, idempotencyKey, { state, now }, trx);
     } else {
       await d.actions.insert(
         {
           tenant_id: tenantId,
           idempotency_key: idempotencyKey,
           user_id: req.userId ?? null,
-          action_code: req.action as string,
-          state: 'CHALLENGE_REQUIRED',
+          action_code: action,
+          state,
           state_updated_at: now,
           verification_method: null,
           created_at: now,
@@ -93,9 +102,10 @@ export async function initiateChallenge(
         trx,
       );
     }
-    await d.challenges.insert(row, trx);
+    await d.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code }, trx);
+    await recordAttempts(trx, outcome.attempts);
   });
-  await deliver(d, row, code);
+  if (!outcome.ok) throw outcome.error;
   return { challengeId: id, idempotencyKey, expiresAt: Math.floor(row.expires_at / 1000) };
 }
 
@@ -120,13 +130,21 @@ async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: 
     const wait = Math.ceil((current.last_sent_at + resendCooldownSeconds * 1000 - now) / 1000);
     throw new ApiError('too_many_requests', `Wait ${Math.max(wait, 1)} seconds before sending another code`);
   }
-  await deliver(d, row, code);
+  const outcome = await sendCode(d, row, code);
+  await d.db.transaction().execute(async (trx) => {
+    // An undelivered code must never be accepted: the challenge stays failed until a resend succeeds.
+    if (!outcome.ok) await d.challenges.markFailed(tenantId, challengeId, outcome.error.code, trx);
+    await recordAttempts(trx, outcome.attempts);
+  });
+  if (!outcome.ok) throw outcome.error;
   return { challengeId, idempotencyKey: row.idempotency_key, expiresAt: Math.floor(row.expires_at / 1000) };
 }
 
-async function deliver(d: ChallengeDeps, row: ChallengeRow, code: string): Promise<void> {
+type SendOutcome = { ok: true; attempts: SmsSendRow[] } | { ok: false; error: ApiError; attempts: SmsSendRow[] };
+
+async function sendCode(d: ChallengeDeps, row: ChallengeRow, code: string): Promise<SendOutcome> {
   try {
-    await d.sms.send({
+    const delivery = await d.sms.send({
       tenantId: row.tenant_id,
       challengeId: row.id,
       to: row.phone_number,
@@ -141,10 +159,10 @@ async function deliver(d: ChallengeDeps, row: ChallengeRow, code: string): Promi
       actionCode: row.action_code,
       locale: row.locale,
     });
+    return { ok: true, attempts: delivery.attempts };
   } catch (err) {
-    // An undelivered code must never be accepted later: the challenge is failed until a resend succeeds.
-    await d.challenges.markFailed(row.tenant_id, row.id, err instanceof ApiError ? err.code : 'delivery_failed');
-    throw err;
+    if (err instanceof DeliveryError) return { ok: false, error: err, attempts: err.attempts };
+    throw err; // configuration errors: nothing was attempted, nothing to store
   }
 }
 

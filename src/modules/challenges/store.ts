@@ -36,8 +36,8 @@ export class ChallengeStore {
    * Counts one attempt before the code is compared, so every guess is paid for even under
    * concurrency. Returns the row as it is after the increment, or nothing if already verified.
    */
-  async countAttempt(tenantId: string, id: string): Promise<ChallengeRow | undefined> {
-    return this.db
+  async countAttempt(tenantId: string, id: string, db: Db = this.db): Promise<ChallengeRow | undefined> {
+    return db
       .updateTable('challenges')
       .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
       .where('tenant_id', '=', tenantId)
@@ -86,8 +86,8 @@ export class ChallengeStore {
       .executeTakeFirst();
   }
 
-  async markFailed(tenantId: string, id: string, reason: string): Promise<void> {
-    await this.db
+  async markFailed(tenantId: string, id: string, reason: string, db: Db = this.db): Promise<void> {
+    await db
       .updateTable('challenges')
       .set({ failed_reason: reason })
       .where('tenant_id', '=', tenantId)
@@ -100,8 +100,9 @@ export class ChallengeStore {
     tenantId: string,
     id: string,
     claim: { userId: string; now: number; skipVerificationCheck: boolean; verifiedSince: number },
+    db: Db = this.db,
   ): Promise<ChallengeRow | undefined> {
-    return this.db
+    return db
       .updateTable('challenges')
       .set({ claimed_at: claim.now, claimed_user_id: claim.userId })
       .where('tenant_id', '=', tenantId)

@@ -9,8 +9,9 @@ export type VerifyResponse =
 const invalidOrExpired: VerifyResponse = { isVerified: false, failureReason: VERIFICATION_FAILURE.invalidOrExpired };
 
 /**
- * Checks a submitted code. The order of steps is what makes it safe under concurrency:
- * 1. count the attempt atomically (every guess is paid for, even 50 at once);
+ * Checks a submitted code, in one transaction whose order of steps makes it safe under concurrency:
+ * 1. count the attempt with an atomic increment (every guess is paid for, even 50 at once; on
+ *    PostgreSQL the updated row stays locked, so concurrent verifications of it queue here);
  * 2. refuse once the count passes the budget, even for the right code;
  * 3. compare in constant time;
  * 4. mark verified with a conditional update, which exactly one request can win.
@@ -20,26 +21,22 @@ export async function verifyChallenge(
   tenantId: string,
   req: { challengeId: string; verificationCode: string },
 ): Promise<VerifyResponse> {
-  const row = await d.challenges.countAttempt(tenantId, req.challengeId);
-  if (!row) {
-    if (!(await d.challenges.get(tenantId, req.challengeId)))
-      throw notFound('No challenge with this challengeId exists');
-    return invalidOrExpired; // already verified: a code is accepted once
-  }
   const now = d.clock.now();
-  if (row.attempts > row.max_attempts) {
-    await d.actions.setState(tenantId, row.idempotency_key, {
-      state: 'CHALLENGE_FAILED',
-      now,
-      from: ['CHALLENGE_REQUIRED'],
-    });
-    return { isVerified: false, failureReason: VERIFICATION_FAILURE.maxAttempts };
-  }
-  if (row.expires_at <= now || row.failed_reason !== null) return invalidOrExpired;
-  if (!codeMatches(d.keyring.otpKey, row.id, req.verificationCode, row.code_hash)) return invalidOrExpired;
-
-  const won = await d.db.transaction().execute(async (trx) => {
-    if (!(await d.challenges.markVerified(tenantId, row.id, now, trx))) return false;
+  const result = await d.db.transaction().execute(async (trx): Promise<VerifyResponse | undefined> => {
+    const row = await d.challenges.countAttempt(tenantId, req.challengeId, trx);
+    if (!row) return undefined;
+    if (row.attempts > row.max_attempts) {
+      await d.actions.setState(
+        tenantId,
+        row.idempotency_key,
+        { state: 'CHALLENGE_FAILED', now, from: ['CHALLENGE_REQUIRED'] },
+        trx,
+      );
+      return { isVerified: false, failureReason: VERIFICATION_FAILURE.maxAttempts };
+    }
+    if (row.expires_at <= now || row.failed_reason !== null) return invalidOrExpired;
+    if (!codeMatches(d.keyring.otpKey, row.id, req.verificationCode, row.code_hash)) return invalidOrExpired;
+    if (!(await d.challenges.markVerified(tenantId, row.id, now, trx))) return invalidOrExpired;
     await d.actions.setState(
       tenantId,
       row.idempotency_key,
@@ -51,10 +48,11 @@ export async function verifyChallenge(
     if (row.user_id && (scopes.has('add:authenticators') || scopes.has('update:authenticators'))) {
       await d.users.enrollSms(tenantId, row.user_id, row.phone_number, trx);
     }
-    return true;
+    return { isVerified: true, phoneNumber: row.phone_number, verificationMethod: 'SMS' };
   });
-  if (!won) return invalidOrExpired;
-  return { isVerified: true, phoneNumber: row.phone_number, verificationMethod: 'SMS' };
+  if (result) return result;
+  if (!(await d.challenges.get(tenantId, req.challengeId))) throw notFound('No challenge with this challengeId exists');
+  return invalidOrExpired; // already verified: a code is accepted once
 }
 
 /**
@@ -68,18 +66,25 @@ export async function claimChallenge(
 ): Promise<{ token: string; verificationMethod: 'SMS' }> {
   const now = d.clock.now();
   const skip = req.skipVerificationCheck === true;
-  const row = await d.challenges.claim(tenantId, req.challengeId, {
-    userId: req.userId,
-    now,
-    skipVerificationCheck: skip,
-    // A verified challenge must be claimed within the token lifetime.
-    verifiedSince: now - d.config.tokenTtlSeconds * 1000,
+  const row = await d.db.transaction().execute(async (trx) => {
+    const claimed = await d.challenges.claim(
+      tenantId,
+      req.challengeId,
+      {
+        userId: req.userId,
+        now,
+        skipVerificationCheck: skip,
+        // A verified challenge must be claimed within the token lifetime.
+        verifiedSince: now - d.config.tokenTtlSeconds * 1000,
+      },
+      trx,
+    );
+    if (!claimed) return undefined;
+    await d.users.store.upsert(tenantId, req.userId, {}, now, trx);
+    await d.actions.assignUser(tenantId, claimed.idempotency_key, req.userId, now, trx);
+    return claimed;
   });
   if (!row) throw await claimRefusal(d, tenantId, req.challengeId, req.userId, now);
-  await d.db.transaction().execute(async (trx) => {
-    await d.users.store.upsert(tenantId, req.userId, {}, now, trx);
-    await d.actions.assignUser(tenantId, row.idempotency_key, req.userId, now, trx);
-  });
   const token = await d.tokens.sign({
     tenantId,
     userId: req.userId,

@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import { maskPhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { Db } from '../../storage/db.js';
+import type { SmsSendRow } from '../../storage/schema.js';
 import type { SmsConfigService } from './config-service.js';
 import { providerDefinitions } from './providers/index.js';
 import { type ProviderContext, type SendResult, type SmsMessage, SmsSendError } from './providers/provider.js';
@@ -12,15 +13,30 @@ export interface DispatchOptions {
   timeoutMs: number;
 }
 
+export interface Delivery extends SendResult {
+  provider: string;
+  /** Every attempt made, for the caller to store with the challenge in one transaction. */
+  attempts: SmsSendRow[];
+}
+
+/** Delivery failed; `attempts` still has to be stored, so that the failure can be seen later. */
+export class DeliveryError extends ApiError {
+  constructor(
+    base: ApiError,
+    readonly attempts: SmsSendRow[],
+  ) {
+    super(base.code, base.description, base.status);
+  }
+}
+
 /**
  * Sends one message through the tenant's providers in order. A provider that fails for a reason of its
  * own (down, misconfigured, refused) hands over to the next one; a failure that is about the number
- * stops at once. Each attempt is recorded in `sms_sends`. The same message, with the same code, goes to
- * every provider tried: a retry never makes a new code.
+ * stops at once. The same message, with the same code, goes to every provider tried: a retry never
+ * makes a new code. The dispatcher writes nothing itself; it returns the attempts for the caller to store.
  */
 export class SmsDispatcher {
   constructor(
-    private readonly db: Db,
     private readonly configs: SmsConfigService,
     private readonly context: ProviderContext,
     private readonly clock: Clock,
@@ -29,7 +45,7 @@ export class SmsDispatcher {
     private readonly options: DispatchOptions,
   ) {}
 
-  async send(message: SmsMessage): Promise<SendResult & { provider: string }> {
+  async send(message: SmsMessage): Promise<Delivery> {
     const providers = await this.configs.list(message.tenantId);
     if (providers.length === 0) {
       throw new ApiError(
@@ -38,8 +54,9 @@ export class SmsDispatcher {
         400,
       );
     }
+    const attempts: SmsSendRow[] = [];
     const failures: string[] = [];
-    for (const [index, config] of providers.entries()) {
+    for (const config of providers) {
       const definition = providerDefinitions[config.type];
       if (!definition) continue;
       const provider = definition.create(config, this.context);
@@ -48,15 +65,27 @@ export class SmsDispatcher {
         const result = await this.attempt(() =>
           provider.send(message, { signal: AbortSignal.timeout(this.options.timeoutMs) }),
         );
-        await this.record(message, config.type, index + 1, 'accepted', result.providerMessageId, null, started);
-        return { ...result, provider: config.type };
+        attempts.push(
+          this.attemptRow(
+            message,
+            config.type,
+            attempts.length + 1,
+            'accepted',
+            result.providerMessageId,
+            null,
+            started,
+          ),
+        );
+        return { ...result, provider: config.type, attempts };
       } catch (err) {
         const failure =
           err instanceof SmsSendError
             ? err
             : new SmsSendError('retryable', 'unexpected', 'The provider failed unexpectedly');
         if (!(err instanceof SmsSendError)) this.logger.error({ err, provider: config.type }, 'SMS provider threw');
-        await this.record(message, config.type, index + 1, failure.kind, null, failure.reason, started);
+        attempts.push(
+          this.attemptRow(message, config.type, attempts.length + 1, failure.kind, null, failure.reason, started),
+        );
         this.logger.warn(
           {
             provider: config.type,
@@ -66,11 +95,15 @@ export class SmsDispatcher {
           },
           'SMS send failed',
         );
-        if (failure.kind === 'number') throw new ApiError('invalid_request', failure.message);
+        if (failure.kind === 'number')
+          throw new DeliveryError(new ApiError('invalid_request', failure.message), attempts);
         failures.push(failure.message);
       }
     }
-    throw new ApiError('sms_delivery_failed', `The code could not be delivered. ${failures.join('; ')}`);
+    throw new DeliveryError(
+      new ApiError('sms_delivery_failed', `The code could not be delivered. ${failures.join('; ')}`),
+      attempts,
+    );
   }
 
   /** The provider's own timeout is enforced by its AbortSignal; this only normalises abort errors. */
@@ -85,7 +118,7 @@ export class SmsDispatcher {
     }
   }
 
-  private async record(
+  private attemptRow(
     message: SmsMessage,
     provider: string,
     attempt: number,
@@ -93,21 +126,24 @@ export class SmsDispatcher {
     providerMessageId: string | null,
     error: string | null,
     started: number,
-  ): Promise<void> {
-    await this.db
-      .insertInto('sms_sends')
-      .values({
-        id: this.random.uuid(),
-        tenant_id: message.tenantId,
-        challenge_id: message.challengeId,
-        provider,
-        attempt,
-        outcome,
-        provider_message_id: providerMessageId,
-        error,
-        latency_ms: Math.max(0, this.clock.now() - started),
-        created_at: this.clock.now(),
-      })
-      .execute();
+  ): SmsSendRow {
+    const now = this.clock.now();
+    return {
+      id: this.random.uuid(),
+      tenant_id: message.tenantId,
+      challenge_id: message.challengeId,
+      provider,
+      attempt,
+      outcome,
+      provider_message_id: providerMessageId,
+      error,
+      latency_ms: Math.max(0, now - started),
+      created_at: now,
+    };
   }
+}
+
+/** Stores send attempts, inside the caller's transaction when one is given. */
+export async function recordAttempts(db: Db, attempts: SmsSendRow[]): Promise<void> {
+  if (attempts.length > 0) await db.insertInto('sms_sends').values(attempts).execute();
 }

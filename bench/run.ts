@@ -705,6 +705,7 @@ async function benchOne(db: DbName, opts: Options): Promise<Result> {
           peakRssMiB <= TARGETS.rssMiB,
       },
     };
+    if (rec.errors.size > 0 && server) console.error(`server output (last 8 KiB):\n${server.output()}`);
     return result;
   } catch (err) {
     if (server) console.error(`server output:\n${server.output()}`);

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import type { Database } from './schema.js';
+import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 
 export type Db = Kysely<Database>;
 export type DbKind = 'sqlite' | 'postgres';
@@ -35,7 +36,7 @@ export async function openDatabase(options: DbOptions): Promise<{ db: Db; kind: 
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind };
 }
 
-function sqliteDialect(options: DbOptions): SqliteDialect {
+function sqliteDialect(options: DbOptions): GroupCommitSqliteDialect {
   const path = options.url.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
@@ -45,27 +46,7 @@ function sqliteDialect(options: DbOptions): SqliteDialect {
   database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database: withStatementCache(database) });
-}
-
-/**
- * Kysely prepares every query anew; preparing costs as much as running a short statement. Sigil runs a
- * small fixed set of query shapes, so prepared statements are cached by their SQL text (bounded).
- */
-function withStatementCache(database: SQLite.Database) {
-  const statements = new Map<string, SQLite.Statement>();
-  return {
-    close: () => database.close(),
-    prepare(sqlText: string) {
-      let statement = statements.get(sqlText);
-      if (!statement) {
-        if (statements.size >= 1000) statements.clear();
-        statement = database.prepare(sqlText);
-        statements.set(sqlText, statement);
-      }
-      return statement;
-    },
-  };
+  return new GroupCommitSqliteDialect(database);
 }
 
 async function ensureSchema(url: string, schema: string): Promise<void> {

@@ -5,6 +5,7 @@ import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDiale
 import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import type { Database } from './schema.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 
 export type Db = Kysely<Database>;
@@ -46,7 +47,12 @@ function sqliteDialect(options: DbOptions): GroupCommitSqliteDialect {
   database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new GroupCommitSqliteDialect(database);
+  if (path === ':memory:') return new GroupCommitSqliteDialect(database);
+  // Checkpoints run on a worker thread, so that their fsync never stalls the event loop mid-COMMIT.
+  // SQLite's own checkpoint stays as a backstop (at 40 MiB of WAL) should the worker ever fall behind.
+  database.pragma('wal_autocheckpoint = 10000');
+  const checkpointer = startCheckpointer(path);
+  return new GroupCommitSqliteDialect(database, () => checkpointer.stop());
 }
 
 async function ensureSchema(url: string, schema: string): Promise<void> {

@@ -25,12 +25,15 @@ import {
  * callers wait, because better-sqlite3 has a single connection and they would otherwise land inside it.
  */
 export class GroupCommitSqliteDialect implements Dialect {
-  constructor(private readonly database: SQLite.Database) {}
+  constructor(
+    private readonly database: SQLite.Database,
+    private readonly onDestroy: () => Promise<void> = async () => undefined,
+  ) {}
   createAdapter(): DialectAdapter {
     return new SqliteAdapter();
   }
   createDriver(): Driver {
-    return new GroupCommitDriver(this.database);
+    return new GroupCommitDriver(this.database, this.onDestroy);
   }
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();
@@ -70,7 +73,10 @@ class GroupCommitDriver implements Driver {
   private txEnded: Promise<void> = Promise.resolve();
   private endTx: (() => void) | undefined;
 
-  constructor(private readonly db: SQLite.Database) {}
+  constructor(
+    private readonly db: SQLite.Database,
+    private readonly onDestroy: () => Promise<void>,
+  ) {}
 
   async init(): Promise<void> {}
 
@@ -117,7 +123,8 @@ class GroupCommitDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.flush();
-    this.db.close();
+    await this.onDestroy();
+    this.db.close(); // closing the last connection checkpoints the WAL
   }
 
   async execute<R>(connection: Connection, query: CompiledQuery): Promise<QueryResult<R>> {

@@ -1,58 +1,15 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Authsignal, AuthsignalError } from '@authsignal/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type RunningServer, startServer } from '../src/main.js';
 import { openDatabase } from '../src/storage/db.js';
+import { runCli } from './helpers/cli.js';
 import { databases, dropSchema } from './helpers/databases.js';
 import { phone } from './helpers/server.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * The parent's environment without any Sigil configuration, so that only what a test passes configures
- * the child (npx keeps its PATH, proxy and cache settings).
- */
-function childEnv(env: Record<string, string>): Record<string, string> {
-  const inherited = Object.entries(process.env).filter(
-    (entry): entry is [string, string] =>
-      entry[1] !== undefined &&
-      !/^(SIGIL_|DATABASE_URL$|NODE_ENV$|NODE_OPTIONS$|LOG_LEVEL$|HOST$|PORT$)/.test(entry[0]),
-  );
-  return { ...Object.fromEntries(inherited), npm_config_update_notifier: 'false', ...env };
-}
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `sigil <args>` as its own process, the way an operator would, with only the given configuration. */
-function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/cli/index.ts', ...args], {
-      cwd: root,
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface CreatedByCli {
   tenantId: string;

@@ -4,27 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Authsignal } from '@authsignal/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/storage/db.js';
+import { childEnv, root, runCli } from './helpers/cli.js';
 import { databases, dropSchema } from './helpers/databases.js';
 import { phone } from './helpers/server.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * The parent's environment without any Sigil configuration, so that only what a test passes configures
- * the child (npx keeps its PATH, proxy and cache settings).
- */
-function childEnv(env: Record<string, string>): Record<string, string> {
-  const inherited = Object.entries(process.env).filter(
-    (entry): entry is [string, string] =>
-      entry[1] !== undefined &&
-      !/^(SIGIL_|DATABASE_URL$|NODE_ENV$|NODE_OPTIONS$|LOG_LEVEL$|HOST$|PORT$)/.test(entry[0]),
-  );
-  return { ...Object.fromEntries(inherited), npm_config_update_notifier: 'false', ...env };
-}
 
 /** A port that was free a moment ago: the server is a separate process, and PORT=0 could not be read back. */
 function freePort(): Promise<number> {
@@ -115,22 +100,6 @@ async function stop(server: ServerProcess): Promise<void> {
   const timer = setTimeout(() => signalGroup(server, 'SIGKILL'), 10_000);
   await server.exited;
   clearTimeout(timer);
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/cli/index.ts', ...args], {
-      cwd: root,
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
 }
 
 /** The code in the dev inbox for a challenge, read over a connection of its own. */

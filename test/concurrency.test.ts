@@ -1,6 +1,9 @@
+import { VerificationMethod } from '@authsignal/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from './helpers/databases.js';
 import { phone, startTestServer, type TestServer } from './helpers/server.js';
+
+const SMS = VerificationMethod.SMS;
 
 /** 50 verifications of one challenge at once, over real HTTP, against each database. */
 describe.each(databases)('concurrent verification of one challenge ($name)', (db) => {
@@ -43,6 +46,26 @@ describe.each(databases)('concurrent verification of one challenge ($name)', (db
     expect(results.filter((r) => r.failureReason === 'CODE_INVALID_OR_EXPIRED')).toHaveLength(5);
     expect(results.filter((r) => r.failureReason === 'MAX_ATTEMPTS_EXCEEDED')).toHaveLength(45);
     expect((await t.sdk.verify({ challengeId, verificationCode: code })).isVerified).toBe(false);
+  });
+
+  it('starts 10 simultaneous challenges with one new idempotencyKey without a server error', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () =>
+        t.sdk.challenge({
+          verificationMethod: SMS,
+          action: 'signIn',
+          phoneNumber: phone(),
+          idempotencyKey: 'shared-key',
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+    const actions = await t.server.deps.db
+      .selectFrom('actions')
+      .selectAll()
+      .where('idempotency_key', '=', 'shared-key')
+      .execute();
+    expect(actions).toHaveLength(1);
   });
 
   it('lets exactly one of 20 simultaneous claims win', async () => {

@@ -5,8 +5,19 @@ import type { ActionState } from './actions.js';
 export class ActionStore {
   constructor(private readonly db: Db) {}
 
-  async insert(row: ActionRow, db: Db = this.db): Promise<void> {
-    await db.insertInto('actions').values(row).execute();
+  /** Creates the action, or moves an existing one with this idempotency key to the row's state. */
+  async upsert(row: ActionRow, db: Db = this.db): Promise<void> {
+    await db
+      .insertInto('actions')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'idempotency_key']).doUpdateSet({
+          state: row.state,
+          state_updated_at: row.state_updated_at,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
   }
 
   async get(tenantId: string, idempotencyKey: string, db: Db = this.db): Promise<ActionRow | undefined> {

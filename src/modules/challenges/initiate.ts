@@ -83,25 +83,20 @@ export async function initiateChallenge(
   // survives a crash, and a crash during the send leaves nothing half-made. A failed send is stored too.
   const outcome = await sendCode(d, row, code);
   await d.db.transaction().execute(async (trx) => {
-    const state = outcome.ok ? 'CHALLENGE_REQUIRED' : 'CHALLENGE_FAILED';
-    if (existing) {
-      await d.actions.setState(tenantId, idempotencyKey, { state, now }, trx);
-    } else {
-      await d.actions.insert(
-        {
-          tenant_id: tenantId,
-          idempotency_key: idempotencyKey,
-          user_id: req.userId ?? null,
-          action_code: action,
-          state,
-          state_updated_at: now,
-          verification_method: null,
-          created_at: now,
-          updated_at: now,
-        },
-        trx,
-      );
-    }
+    await d.actions.upsert(
+      {
+        tenant_id: tenantId,
+        idempotency_key: idempotencyKey,
+        user_id: req.userId ?? null,
+        action_code: action,
+        state: outcome.ok ? 'CHALLENGE_REQUIRED' : 'CHALLENGE_FAILED',
+        state_updated_at: now,
+        verification_method: null,
+        created_at: now,
+        updated_at: now,
+      },
+      trx,
+    );
     await d.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code }, trx);
     await recordAttempts(trx, outcome.attempts);
   });

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const key = randomBytes(32).toString('base64');
+const dataDir = () => mkdtempSync(join(tmpdir(), 'sigil-config-'));
+
+describe('configuration', () => {
+  it('defaults to 127.0.0.1:8080, SQLite under the data folder, 6-digit codes for 10 minutes, 5 attempts', () => {
+    const dir = dataDir();
+    const config = loadConfig({ SIGIL_DATA_DIR: dir, SIGIL_MASTER_KEY: key });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, apiUrl: 'http://127.0.0.1:8080/v1' });
+    expect(config.databaseUrl).toBe(`sqlite:${join(dir, 'sigil.db')}`);
+    expect(config.otp).toMatchObject({ length: 6, ttlSeconds: 600, maxAttempts: 5 });
+  });
+
+  it('never lets a code live longer than 10 minutes', () => {
+    expect(() => loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_OTP_TTL_SECONDS: '601' })).toThrow(/at most 600/);
+    expect(loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_OTP_TTL_SECONDS: '300' }).otp.ttlSeconds).toBe(300);
+  });
+
+  it('refuses malformed numbers and booleans with the name of the setting', () => {
+    expect(() => loadConfig({ SIGIL_MASTER_KEY: key, PORT: 'eighty' })).toThrow(/PORT must be an integer/);
+    expect(() => loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_OTP_LENGTH: '4' })).toThrow(/SIGIL_OTP_LENGTH/);
+    expect(() => loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_WEBHOOK_ALLOW_LOOPBACK: 'maybe' })).toThrow(
+      /SIGIL_WEBHOOK_ALLOW_LOOPBACK must be true or false/,
+    );
+    expect(() => loadConfig({ SIGIL_MASTER_KEY: key, DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+
+  it('requires a master key in production, and generates one (mode 0600) in development', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', SIGIL_DATA_DIR: dataDir() })).toThrow(
+      /SIGIL_MASTER_KEY is required/,
+    );
+    const dir = dataDir();
+    const first = loadConfig({ SIGIL_DATA_DIR: dir });
+    expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ SIGIL_DATA_DIR: dir }).masterKey.equals(first.masterKey)).toBe(true);
+    expect(Buffer.from(readFileSync(join(dir, 'master.key'), 'utf8').trim(), 'base64')).toHaveLength(32);
+    expect(() => loadConfig({ SIGIL_MASTER_KEY: 'c2hvcnQ=' })).toThrow(/at least 32 bytes/);
+  });
+
+  it('allows loopback webhooks and the dev log only outside production', () => {
+    const dev = loadConfig({ SIGIL_MASTER_KEY: key });
+    expect(dev.sms).toMatchObject({
+      webhookAllowLoopback: true,
+      webhookAllowPrivateNetworks: false,
+      devLogMessages: true,
+    });
+    const prod = loadConfig({ NODE_ENV: 'production', SIGIL_MASTER_KEY: key, SIGIL_DEV_SMS_LOG: 'true' });
+    expect(prod.sms).toMatchObject({ webhookAllowLoopback: false, devLogMessages: false });
+    expect(prod.bootstrapDevTenant).toBe(false);
+  });
+});

@@ -5,7 +5,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { decodeProtectedHeader, type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, type JWK, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import type { Random } from '../../lib/random.js';

@@ -4,6 +4,7 @@ import { requireApiKey } from './http/auth.js';
 import { frameworkError, installErrorHandling } from './http/errors.js';
 import { installJsonParser } from './http/json.js';
 import { operationsRoutes } from './http/operations.js';
+import { actionManagementRoutes } from './modules/actions/management-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
 import { challengeRoutes } from './modules/challenges/routes.js';
 import { smsManagementRoutes } from './modules/sms/routes.js';
@@ -53,6 +54,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         async (management) => {
           management.addHook('onRequest', requireApiKey(deps.tenants, 'management'));
           await management.register(smsManagementRoutes, { deps });
+          await management.register(actionManagementRoutes, { deps });
         },
         { prefix: '/management' },
       );

@@ -3,6 +3,9 @@ import type { Config } from './config.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { Keyring } from './lib/crypto.js';
 import { cryptoRandom, type Random } from './lib/random.js';
+import { ActionConfigService } from './modules/actions/config-service.js';
+import { ActionConfigStore } from './modules/actions/config-store.js';
+import { DeviceStore } from './modules/actions/device-store.js';
 import { ActionStore } from './modules/actions/store.js';
 import type { ChallengeDeps } from './modules/challenges/deps.js';
 import { ChallengeStore } from './modules/challenges/store.js';
@@ -19,6 +22,8 @@ import { type Db, type DbKind, openDatabase } from './storage/db.js';
 /** Everything the app needs, built once. Tests build it with their own clock, randomness and database. */
 export interface Deps extends ChallengeDeps {
   dbKind: DbKind;
+  actionConfig: ActionConfigService;
+  devices: DeviceStore;
   logger: Logger;
   tenants: TenantService;
   smsConfig: SmsConfigService;
@@ -86,7 +91,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     sms,
     users: new UserService(new UserStore(db), clock, random),
     challenges: new ChallengeStore(db),
-    actions: new ActionStore(db),
+    actions: new ActionStore(db, random),
+    actionConfig: new ActionConfigService(new ActionConfigStore(db), clock, random, config.authCacheTtlMs),
+    devices: new DeviceStore(db),
     close: () => db.destroy(),
   };
 }

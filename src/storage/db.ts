@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
+import * as adaptiveMfa from './migrations/002_adaptive_mfa.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -72,6 +73,7 @@ function quoteIdent(name: string): string {
 
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
+  '002_adaptive_mfa': adaptiveMfa,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

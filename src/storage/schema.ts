@@ -13,6 +13,10 @@ export interface Database {
   sms_provider_configs: SmsProviderConfigRow;
   sms_sends: SmsSendRow;
   dev_inbox: DevInboxRow;
+  action_configurations: ActionConfigurationRow;
+  rules: RuleRow;
+  devices: DeviceRow;
+  action_state_changes: ActionStateChangeRow;
 }
 
 export interface TenantRow {
@@ -83,6 +87,13 @@ export interface ActionRow {
   verification_method: string | null;
   created_at: number;
   updated_at: number;
+  /** The track attributes (JSON), kept as the action's record. */
+  attributes: string | null;
+  /** IDs of every rule that matched (JSON array), highest priority first. */
+  rule_ids: string | null;
+  priority_rule_id: string | null;
+  /** When a token for this action was accepted by validateChallenge; a success validates once. */
+  validated_at: number | null;
 }
 
 export interface ChallengeRow {
@@ -108,6 +119,8 @@ export interface ChallengeRow {
   claimed_user_id: string | null;
   /** Set when the code could not be delivered; such a challenge can never be verified. */
   failed_reason: string | null;
+  /** For a Client API enrollment: the ID the new authenticator gets when the code is verified. */
+  authenticator_id: string | null;
 }
 
 export interface SmsProviderConfigRow {
@@ -137,4 +150,51 @@ export interface DevInboxRow {
   to: string;
   body: string;
   created_at: number;
+}
+
+export interface ActionConfigurationRow {
+  tenant_id: string;
+  action_code: string;
+  /** ALLOW | CHALLENGE | REVIEW | BLOCK */
+  default_user_action_result: string;
+  /** The rest of the configuration (verificationMethods, ...), as JSON. */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RuleRow {
+  id: string;
+  tenant_id: string;
+  action_code: string;
+  name: string;
+  description: string | null;
+  is_active: number;
+  /** 0 to 99; 0 is applied first. */
+  priority: number;
+  /** ALLOW | CHALLENGE | REVIEW | BLOCK */
+  type: string;
+  /** JsonLogic, as JSON. */
+  conditions: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeviceRow {
+  tenant_id: string;
+  user_id: string;
+  device_id: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+export interface ActionStateChangeRow {
+  id: string;
+  tenant_id: string;
+  idempotency_key: string;
+  state: string;
+  /** What moved it: rules, challenge, verification, api, ... */
+  reason: string;
+  at: number;
 }

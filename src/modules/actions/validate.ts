@@ -9,16 +9,20 @@ export interface ValidateRequest {
 }
 
 /**
- * Checks a challenge token against the server-side action it names. The signature only proves who
- * issued the token; the action row decides whether the challenge succeeded, so a later state change
- * (a failed review, a deleted user) is honoured. Refusals are `200 {isValid:false, error}` (spec §2.6).
- * A token may be validated more than once while it is unexpired: validation reads, it never consumes.
+ * Checks a token against the server-side action it names. The signature only proves who issued the
+ * token; the action row decides whether the challenge succeeded, so a later change of state is honoured.
+ * Refusals are `200 {isValid:false, error}` (spec §2.6).
+ *
+ * A success is accepted once. Tokens travel in redirect URLs (the pre-built UI appends `?token=`), where
+ * browser history, logs and Referer headers can leak them; a replayed token must not authorise the
+ * action a second time. Later validations of the same action answer isValid:false with its state.
  */
 export async function validateChallenge(
   tokens: TokenService,
   actions: ActionStore,
   tenantId: string,
   req: ValidateRequest,
+  now: number,
 ) {
   let claims: Awaited<ReturnType<TokenService['verify']>>;
   try {
@@ -37,8 +41,10 @@ export async function validateChallenge(
   if (!action || action.user_id !== claims.userId || action.action_code !== claims.actionCode) {
     return { isValid: false, error: 'The action for this token no longer exists.' };
   }
+  const succeeded = action.state === 'CHALLENGE_SUCCEEDED';
+  const firstValidation = succeeded && (await actions.markValidated(tenantId, action.idempotency_key, now));
   return {
-    isValid: action.state === 'CHALLENGE_SUCCEEDED',
+    isValid: firstValidation,
     state: action.state,
     stateUpdatedAt: new Date(action.state_updated_at).toISOString(),
     userId: claims.userId,
@@ -46,5 +52,6 @@ export async function validateChallenge(
     action: action.action_code,
     idempotencyKey: action.idempotency_key,
     ...(action.verification_method ? { verificationMethod: action.verification_method } : {}),
+    ...(succeeded && !firstValidation ? { error: 'This challenge has already been validated.' } : {}),
   };
 }

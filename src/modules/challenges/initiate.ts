@@ -16,6 +16,8 @@ export interface InitiateRequest {
   phoneNumber?: string;
   scope?: string;
   locale?: string;
+  /** Client API enrollment: the ID the authenticator will get once the code is verified. */
+  authenticatorId?: string;
 }
 
 export interface InitiateResponse {
@@ -69,6 +71,7 @@ export async function initiateChallenge(
     claimed_at: null,
     claimed_user_id: null,
     failed_reason: null,
+    authenticator_id: req.authenticatorId ?? null,
   };
   const existing = req.idempotencyKey ? await d.actions.get(tenantId, req.idempotencyKey) : undefined;
   if (
@@ -95,6 +98,7 @@ export async function initiateChallenge(
         created_at: now,
         updated_at: now,
       },
+      outcome.ok ? 'challenge_sent' : 'delivery_failed',
       trx,
     );
     await d.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code }, trx);

@@ -29,7 +29,7 @@ export async function verifyChallenge(
       await d.actions.setState(
         tenantId,
         row.idempotency_key,
-        { state: 'CHALLENGE_FAILED', now, from: ['CHALLENGE_REQUIRED'] },
+        { state: 'CHALLENGE_FAILED', now, reason: 'max_attempts', from: ['CHALLENGE_REQUIRED'] },
         trx,
       );
       return { isVerified: false, failureReason: VERIFICATION_FAILURE.maxAttempts };
@@ -40,13 +40,19 @@ export async function verifyChallenge(
     await d.actions.setState(
       tenantId,
       row.idempotency_key,
-      { state: 'CHALLENGE_SUCCEEDED', now, verificationMethod: 'SMS', from: ['CHALLENGE_REQUIRED'] },
+      {
+        state: 'CHALLENGE_SUCCEEDED',
+        now,
+        reason: 'verified',
+        verificationMethod: 'SMS',
+        from: ['CHALLENGE_REQUIRED'],
+      },
       trx,
     );
     // Only an explicit scope lets a verified code change a user's authenticators.
     const scopes = new Set((row.scope ?? '').split(' '));
     if (row.user_id && (scopes.has('add:authenticators') || scopes.has('update:authenticators'))) {
-      await d.users.enrollSms(tenantId, row.user_id, row.phone_number, trx);
+      await d.users.enrollSms(tenantId, row.user_id, row.phone_number, trx, row.authenticator_id ?? undefined);
     }
     return { isVerified: true, phoneNumber: row.phone_number, verificationMethod: 'SMS' };
   });

@@ -73,12 +73,12 @@ export class UserService {
    * Creates or updates the user's SMS authenticator with a verified number, and records the number on
    * the user. Runs inside the caller's transaction when one is given.
    */
-  async enrollSms(tenantId: string, userId: string, e164: string, db?: Db) {
+  async enrollSms(tenantId: string, userId: string, e164: string, db?: Db, authenticatorId?: string) {
     const now = this.clock.now();
     await this.store.upsert(tenantId, userId, { phone_number: e164, phone_number_verified: 1 }, now, db);
     return this.store.upsertAuthenticator(
       {
-        id: this.random.uuid(),
+        id: authenticatorId ?? this.random.uuid(),
         tenant_id: tenantId,
         user_id: userId,
         verification_method: 'SMS',

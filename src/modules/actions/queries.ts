@@ -1,0 +1,78 @@
+import type { Deps } from '../../deps.js';
+import { invalidRequest, notFound } from '../../errors.js';
+import type { ActionRow } from '../../storage/schema.js';
+import { iso } from '../users/users.js';
+import { ACTION_STATES, type ActionState } from './actions.js';
+
+/** getAction: the action's record, with its rules, attributes and state history. */
+export async function getAction(d: Deps, tenantId: string, userId: string, actionCode: string, key: string) {
+  const action = await requireAction(d, tenantId, userId, actionCode, key);
+  const [rules, history] = await Promise.all([
+    d.actionConfig.ruleSummaries(tenantId, actionCode, JSON.parse(action.rule_ids ?? '[]')),
+    d.actions.history(tenantId, key),
+  ]);
+  return {
+    ...summary(action),
+    ruleIds: rules.map((r) => r.ruleId),
+    ...(action.priority_rule_id ? { priorityRuleId: action.priority_rule_id } : {}),
+    rules,
+    output: {},
+    attributes: JSON.parse(action.attributes ?? '{}'),
+    stateHistory: history.map((h) => ({ state: h.state, reason: h.reason, at: iso(h.at) })),
+  };
+}
+
+/** updateAction: an operator's decision, for example REVIEW_REQUIRED → REVIEW_SUCCEEDED. */
+export async function updateAction(
+  d: Deps,
+  tenantId: string,
+  userId: string,
+  actionCode: string,
+  key: string,
+  body: { state?: unknown },
+) {
+  if (typeof body.state !== 'string' || !(ACTION_STATES as readonly string[]).includes(body.state)) {
+    throw invalidRequest(`state must be one of ${ACTION_STATES.join(', ')}`);
+  }
+  await requireAction(d, tenantId, userId, actionCode, key);
+  await d.actions.setState(tenantId, key, { state: body.state as ActionState, now: d.clock.now(), reason: 'api' });
+  return getAction(d, tenantId, userId, actionCode, key);
+}
+
+/** queryUserActions: a bare array, newest first. */
+export async function queryUserActions(
+  d: Deps,
+  tenantId: string,
+  userId: string,
+  q: { fromDate?: string; codes?: string; state?: string },
+) {
+  const from = q.fromDate ? Date.parse(q.fromDate) : undefined;
+  if (from !== undefined && Number.isNaN(from)) throw invalidRequest('fromDate must be an ISO 8601 date');
+  if (q.state && !(ACTION_STATES as readonly string[]).includes(q.state)) {
+    throw invalidRequest(`state must be one of ${ACTION_STATES.join(', ')}`);
+  }
+  const codes = q.codes ? q.codes.split(',').filter(Boolean) : undefined;
+  const rows = await d.actions.listForUser(tenantId, userId, { from, codes, state: q.state, limit: 1000 });
+  return rows.map(summary);
+}
+
+function summary(row: ActionRow) {
+  return {
+    actionCode: row.action_code,
+    idempotencyKey: row.idempotency_key,
+    userId: row.user_id,
+    state: row.state,
+    stateUpdatedAt: iso(row.state_updated_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    ...(row.verification_method ? { verificationMethod: row.verification_method } : {}),
+  };
+}
+
+async function requireAction(d: Deps, tenantId: string, userId: string, actionCode: string, key: string) {
+  const action = await d.actions.get(tenantId, key);
+  if (!action || action.user_id !== userId || action.action_code !== actionCode) {
+    throw notFound('No action with this idempotencyKey exists for this user and action');
+  }
+  return action;
+}

@@ -1,0 +1,104 @@
+import { LogicEngine } from 'json-logic-engine';
+import { invalidRequest } from '../../errors.js';
+import type { ActionState } from './actions.js';
+import { emptyContext, type RuleContext, unknownVariableReason, VELOCITY_PATTERN } from './variables.js';
+
+export const RULE_OUTCOMES = ['ALLOW', 'CHALLENGE', 'REVIEW', 'BLOCK'] as const;
+export type RuleOutcome = (typeof RULE_OUTCOMES)[number];
+
+const STATE_OF: Record<RuleOutcome, ActionState> = {
+  ALLOW: 'ALLOW',
+  CHALLENGE: 'CHALLENGE_REQUIRED',
+  REVIEW: 'REVIEW_REQUIRED',
+  BLOCK: 'BLOCK',
+};
+
+export const stateOf = (outcome: RuleOutcome): ActionState => STATE_OF[outcome];
+
+const engine = new LogicEngine();
+
+export interface CompiledRule {
+  id: string;
+  name: string;
+  description: string | null;
+  priority: number;
+  type: RuleOutcome;
+  test(context: RuleContext): boolean;
+  /** The velocity windows (minutes) this rule reads, so track computes only those. */
+  velocityWindows: number[];
+}
+
+/**
+ * Compiles JsonLogic conditions, refusing what could not be evaluated at track time: unknown operators,
+ * variables outside the catalogue, non-object roots, and logic that throws on an empty context.
+ */
+export function compileConditions(conditions: unknown): {
+  test: (c: RuleContext) => boolean;
+  velocityWindows: number[];
+} {
+  if (typeof conditions !== 'object' || conditions === null || Array.isArray(conditions)) {
+    throw invalidRequest('conditions must be a JsonLogic object, for example {"and": [...]}');
+  }
+  const variables = collectVariables(conditions);
+  for (const name of variables) {
+    const reason = unknownVariableReason(name);
+    if (reason) throw invalidRequest(`conditions: ${reason}`);
+  }
+  let fn: (data: unknown) => unknown;
+  try {
+    fn = engine.build(conditions) as (data: unknown) => unknown;
+    fn(emptyContext());
+  } catch (err) {
+    throw invalidRequest(`conditions are not valid JsonLogic: ${describe(err)}`);
+  }
+  const velocityWindows = [...variables].flatMap((name) => {
+    const match = VELOCITY_PATTERN.exec(name);
+    return match ? [Number(match[1])] : [];
+  });
+  return { test: (context) => fn(context) === true, velocityWindows };
+}
+
+/** Every `var` name in a JsonLogic tree. A `var` whose name is not a plain string is refused. */
+function collectVariables(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const item of node) collectVariables(item, out);
+  } else if (typeof node === 'object' && node !== null) {
+    for (const [operator, args] of Object.entries(node)) {
+      if (operator === 'var') {
+        const name = Array.isArray(args) ? args[0] : args;
+        if (typeof name !== 'string' || name === '') throw invalidRequest('conditions: "var" must name a variable');
+        out.add(name);
+      } else {
+        collectVariables(args, out);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Applies the rules to a context. Every matching rule is reported; the one with the lowest priority
+ * number decides the outcome. A rule that throws at run time counts as not matching: a bad rule can
+ * weaken a decision, never turn a track into a 500.
+ */
+export function evaluate(
+  rules: CompiledRule[],
+  context: RuleContext,
+  onError: (rule: CompiledRule, err: unknown) => void,
+) {
+  const matched = rules.filter((rule) => {
+    try {
+      return rule.test(context);
+    } catch (err) {
+      onError(rule, err);
+      return false;
+    }
+  });
+  matched.sort((a, b) => a.priority - b.priority);
+  return { matched, decisive: matched[0] };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  return 'the engine refused it';
+}

@@ -1,0 +1,159 @@
+import type { Deps } from '../../deps.js';
+import { invalidRequest } from '../../errors.js';
+import { countryOfIp } from '../../lib/ip-country.js';
+import { normalisePhone } from '../../lib/phone.js';
+import type { ActionRow } from '../../storage/schema.js';
+import { parseScopes } from '../challenges/otp.js';
+import { enrollmentView } from '../users/users.js';
+import { ACTION_CODE_PATTERN } from './actions.js';
+import { type CompiledRule, evaluate, stateOf } from './rules.js';
+import type { RuleContext } from './variables.js';
+
+export interface TrackAttributes {
+  idempotencyKey?: string;
+  redirectUrl?: string;
+  redirectToSettings?: boolean;
+  ipAddress?: string;
+  userAgent?: string;
+  deviceId?: string;
+  scope?: string;
+  email?: string;
+  phoneNumber?: string;
+  username?: string;
+  custom?: Record<string, string | number | boolean>;
+  challengeId?: string;
+  locale?: string;
+  customDomain?: string;
+}
+
+/**
+ * Tracks an action: records the user and device, applies the action's rules, and returns the state
+ * with a token for the Client API or the hosted UI. Retrying with the same idempotencyKey returns the
+ * action already recorded, so a POST that the SDK resent after a dropped connection creates nothing new.
+ */
+export async function trackAction(d: Deps, tenantId: string, userId: string, actionCode: string, a: TrackAttributes) {
+  if (!ACTION_CODE_PATTERN.test(actionCode)) throw invalidRequest('action must match ^[a-zA-Z0-9_-]{1,64}$');
+  const scope = scopeOf(a.scope);
+  if (a.idempotencyKey) {
+    const existing = await d.actions.get(tenantId, a.idempotencyKey);
+    if (existing) return respond(d, tenantId, userId, actionCode, existing, scope, a);
+  }
+  const phone = a.phoneNumber ? normalisePhone(a.phoneNumber) : undefined;
+  const now = d.clock.now();
+  const user = await d.users.store.upsert(
+    tenantId,
+    userId,
+    {
+      ...(a.email !== undefined ? { email: a.email } : {}),
+      ...(phone ? { phone_number: phone.e164 } : {}),
+      ...(a.username !== undefined ? { username: a.username } : {}),
+    },
+    now,
+  );
+  const policy = await d.actionConfig.policy(tenantId, actionCode);
+  const [authenticators, velocity, deviceIsNew] = await Promise.all([
+    d.users.store.authenticators(tenantId, userId),
+    velocityCounts(d, tenantId, userId, actionCode, policy.rules, now),
+    a.deviceId ? d.devices.touch(tenantId, userId, a.deviceId, now) : Promise.resolve(null),
+  ]);
+  const userPhone = user.phone_number;
+  const context: RuleContext = {
+    action: { code: actionCode },
+    ip: { address: a.ipAddress ?? null, location: { country: { countryCode: countryOfIp(a.ipAddress) } } },
+    device: { id: a.deviceId ?? null, isNew: deviceIsNew, userAgent: a.userAgent ?? null },
+    user: {
+      id: userId,
+      isEnrolled: authenticators.length > 0,
+      email: user.email,
+      phoneNumber: userPhone,
+      phoneNumberCountryCode: userPhone ? (normalisePhone(userPhone).country ?? null) : null,
+    },
+    velocity,
+    custom: a.custom ?? {},
+  };
+  const { matched, decisive } = evaluate(policy.rules, context, (rule, err) =>
+    d.logger.warn({ err, ruleId: rule.id, actionCode }, 'rule failed at track time and was skipped'),
+  );
+  const state = stateOf(decisive?.type ?? policy.defaultOutcome);
+  const row = {
+    tenant_id: tenantId,
+    idempotency_key: a.idempotencyKey ?? d.random.uuid(),
+    user_id: userId,
+    action_code: actionCode,
+    state,
+    state_updated_at: now,
+    verification_method: null,
+    created_at: now,
+    updated_at: now,
+    attributes: JSON.stringify(a),
+    rule_ids: JSON.stringify(matched.map((r) => r.id)),
+    priority_rule_id: decisive?.id ?? null,
+  };
+  // Two concurrent retries with one new idempotencyKey: the first insert wins and both answer with it.
+  const created = await d.db.transaction().execute((trx) => d.actions.insertIfAbsent(row, 'rules', trx));
+  const action = created ? { ...row, validated_at: null } : await d.actions.get(tenantId, row.idempotency_key);
+  if (!action) throw new Error('the tracked action vanished');
+  return respond(d, tenantId, userId, actionCode, action, scope, a);
+}
+
+async function respond(
+  d: Deps,
+  tenantId: string,
+  userId: string,
+  actionCode: string,
+  action: ActionRow,
+  scope: string,
+  a: TrackAttributes,
+) {
+  if (action.user_id !== userId || action.action_code !== actionCode) {
+    throw invalidRequest('idempotencyKey belongs to an action of another user or action code');
+  }
+  const token = await d.tokens.sign({
+    tenantId,
+    userId,
+    actionCode: action.action_code,
+    idempotencyKey: action.idempotency_key,
+    scope,
+  });
+  const authenticators = await d.users.store.authenticators(tenantId, userId);
+  return {
+    state: action.state,
+    idempotencyKey: action.idempotency_key,
+    token,
+    url: hostedUrl(d, token, a),
+    ...enrollmentView(authenticators),
+    ruleIds: JSON.parse(action.rule_ids ?? '[]') as string[],
+  };
+}
+
+/** The pre-built UI's address. It already holds a `?`: the SDKs append `&mode=popup` and the like. */
+function hostedUrl(d: Deps, token: string, a: TrackAttributes): string {
+  const base = d.config.apiUrl.replace(/\/v1$/, '');
+  const redirect = a.redirectUrl ? `&redirectUrl=${encodeURIComponent(a.redirectUrl)}` : '';
+  return `${base}/hosted/challenge?token=${encodeURIComponent(token)}${redirect}`;
+}
+
+function scopeOf(scope: unknown): string {
+  try {
+    const scopes = parseScopes(scope);
+    scopes.add('read:authenticators');
+    return [...scopes].join(' ');
+  } catch (err) {
+    throw invalidRequest((err as Error).message);
+  }
+}
+
+async function velocityCounts(
+  d: Deps,
+  tenantId: string,
+  userId: string,
+  code: string,
+  rules: CompiledRule[],
+  now: number,
+) {
+  const windows = [...new Set(rules.flatMap((r) => r.velocityWindows))];
+  const counts = await Promise.all(
+    windows.map((minutes) => d.actions.countSince(tenantId, userId, code, now - minutes * 60_000)),
+  );
+  return Object.fromEntries(windows.map((minutes, i) => [`sameActionLast${minutes}Minutes`, counts[i] ?? 0]));
+}

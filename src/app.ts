@@ -7,8 +7,8 @@ import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
 import { challengeRoutes } from './modules/challenges/routes.js';
+import { clientRoutes } from './modules/client/routes.js';
 import { smsManagementRoutes } from './modules/sms/routes.js';
-import { jwksRoutes } from './modules/tokens/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
 /** Builds the HTTP app: mounts each surface behind its authentication. Does no I/O of its own. */
@@ -43,7 +43,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(operationsRoutes, { deps });
   await app.register(
     async (v1) => {
-      await v1.register(jwksRoutes, { deps });
+      await v1.register(clientRoutes, { deps, prefix: '/client' });
       await v1.register(async (server) => {
         server.addHook('onRequest', requireApiKey(deps.tenants, 'server'));
         await server.register(userRoutes, { deps });

@@ -31,6 +31,8 @@ export interface Config {
     maxSendsPerChallenge: number;
   };
   tokenTtlSeconds: number;
+  /** Origins allowed to call the Client API from a browser; empty means any origin. */
+  clientOrigins: string[];
   sms: {
     /** The dev provider writes the whole message, code included, to the log. Never on in production. */
     devLogMessages: boolean;
@@ -84,6 +86,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxSendsPerChallenge: int(env, 'SIGIL_OTP_MAX_SENDS', 5, 1, 50),
     },
     tokenTtlSeconds: int(env, 'SIGIL_TOKEN_TTL_SECONDS', 600, 30, 3600),
+    clientOrigins: (env.SIGIL_CLIENT_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     sms: {
       devLogMessages: dev && bool(env, 'SIGIL_DEV_SMS_LOG', true),
       webhookTimeoutMs: int(env, 'SIGIL_WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),

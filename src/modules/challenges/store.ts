@@ -21,6 +21,18 @@ export class ChallengeStore {
       .executeTakeFirst();
   }
 
+  /** The newest challenge of a tracked action (the Client API works on "the" challenge of its token). */
+  async latestForAction(tenantId: string, idempotencyKey: string): Promise<ChallengeRow | undefined> {
+    return this.db
+      .selectFrom('challenges')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   /** The newest challenge of a user, optionally for one action. */
   async latestForUser(tenantId: string, userId: string, actionCode?: string): Promise<ChallengeRow | undefined> {
     let query = this.db

@@ -18,6 +18,7 @@ const KEY_PREFIX: Record<ApiKeyKind, string> = { server: 'sk_', management: 'mk_
 
 export class TenantService {
   private readonly authCache: TtlCache<string | undefined>;
+  private readonly existence: TtlCache<string | undefined>;
 
   constructor(
     private readonly store: TenantStore,
@@ -28,6 +29,7 @@ export class TenantService {
     authCacheTtlMs: number,
   ) {
     this.authCache = new TtlCache(authCacheTtlMs, () => clock.now());
+    this.existence = new TtlCache(authCacheTtlMs, () => clock.now());
   }
 
   async create(name: string): Promise<CreatedTenant> {
@@ -67,6 +69,14 @@ export class TenantService {
   async serverSecrets(tenantId: string): Promise<string[]> {
     const rows = await this.store.activeServerKeys(tenantId);
     return rows.flatMap((row) => (row.key_enc ? [this.keyring.decrypt(row.key_enc, apiKeyContext(tenantId))] : []));
+  }
+
+  /** Whether a tenant exists, cached like key lookups (the Client API's Basic auth names only the tenant). */
+  async exists(tenantId: string): Promise<boolean> {
+    return (
+      (await this.existence.get(tenantId, async () => ((await this.store.get(tenantId)) ? tenantId : undefined))) !==
+      undefined
+    );
   }
 
   count(): Promise<number> {

@@ -5,7 +5,7 @@ import { nonEmpty, object } from '../../http/schemas.js';
 /** Public: the tenant's token-signing keys as JWKS, so that anyone can verify a Sigil token offline. */
 export async function jwksRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   app.get<{ Params: { tenantId: string } }>(
-    '/client/public/:tenantId/.well-known/jwks',
+    '/public/:tenantId/.well-known/jwks',
     { schema: { params: object({ tenantId: nonEmpty(64) }, ['tenantId']) } },
     async (req, reply) => {
       reply.header('cache-control', 'public, max-age=300');

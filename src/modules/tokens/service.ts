@@ -95,18 +95,15 @@ export class TokenService {
     return `${input}.${signature.toString('base64url')}`;
   }
 
+  /** Verifies a token of whichever tenant signed it: the Client API learns the tenant from the token. */
+  async verifyAnyTenant(token: string): Promise<ChallengeTokenClaims> {
+    return this.verify(token, (await this.keyOf(token)).tenantId);
+  }
+
   /** Verifies a token that must belong to `tenantId`. A token signed by another tenant's key is invalid. */
   async verify(token: string, tenantId: string): Promise<ChallengeTokenClaims> {
-    let kid: string | undefined;
-    try {
-      const header = decodeProtectedHeader(token);
-      kid = header.kid;
-      if (header.alg !== ALG) throw new Error('unexpected alg');
-    } catch {
-      throw new TokenError('invalid', 'The token is malformed.');
-    }
-    const key = kid ? await this.publicKey(kid) : undefined;
-    if (!key || key.tenantId !== tenantId) throw new TokenError('invalid', 'The token is invalid.');
+    const key = await this.keyOf(token);
+    if (key.tenantId !== tenantId) throw new TokenError('invalid', 'The token is invalid.');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key.key, {
@@ -134,6 +131,21 @@ export class TokenService {
       idempotencyKey: other.idempotencyKey,
       scope: typeof payload.scope === 'string' ? payload.scope : '',
     };
+  }
+
+  /** The public key named by the token's `kid`; only ES256 headers are accepted (never `alg: none`). */
+  private async keyOf(token: string): Promise<CachedKey> {
+    let kid: string | undefined;
+    try {
+      const header = decodeProtectedHeader(token);
+      kid = header.kid;
+      if (header.alg !== ALG) throw new Error('unexpected alg');
+    } catch {
+      throw new TokenError('invalid', 'The token is malformed.');
+    }
+    const key = kid ? await this.publicKey(kid) : undefined;
+    if (!key) throw new TokenError('invalid', 'The token is invalid.');
+    return key;
   }
 
   async jwks(tenantId: string): Promise<{ keys: JWK[] }> {

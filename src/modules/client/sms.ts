@@ -1,0 +1,77 @@
+import type { Deps } from '../../deps.js';
+import { ApiError, invalidRequest } from '../../errors.js';
+import { initiateChallenge } from '../challenges/initiate.js';
+import { verifyChallenge } from '../challenges/verify.js';
+import type { ChallengeTokenClaims } from '../tokens/service.js';
+import { authenticatorView } from '../users/users.js';
+
+/** After a passed challenge the new token may manage authenticators (spec §8), for 10 minutes. */
+const MANAGE_SCOPE = 'read:authenticators add:authenticators update:authenticators remove:authenticators';
+
+/**
+ * `sms.challenge()`: sends a code to the user's enrolled number. Called again, it resends for the same
+ * challenge, within the foundation's cooldown and send budget; the attempt count is kept.
+ */
+export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
+  const { tenantId, userId, idempotencyKey, actionCode } = token;
+  const pending = await d.challenges.latestForAction(tenantId, idempotencyKey);
+  if (pending && pending.verified_at === null && pending.expires_at > d.clock.now()) {
+    const resent = await initiateChallenge(d, tenantId, { challengeId: pending.id });
+    return { challengeId: resent.challengeId };
+  }
+  const sms = (await d.users.store.authenticators(tenantId, userId)).find((a) => a.verification_method === 'SMS');
+  if (!sms?.phone_number) {
+    throw invalidRequest('This user has no SMS authenticator. Enroll a number with sms.enroll first.');
+  }
+  const started = await initiateChallenge(d, tenantId, {
+    action: actionCode,
+    userId,
+    phoneNumber: sms.phone_number,
+    idempotencyKey,
+  });
+  return { challengeId: started.challengeId };
+}
+
+/**
+ * `sms.enroll({phoneNumber})`: sends a code to a new number; the authenticator exists once the code is
+ * verified. Binding (spec §8): a user with no authenticator may enroll the first one with the token
+ * from track; adding another needs `add:authenticators`, from track or from a passed challenge.
+ */
+export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumber: string) {
+  const { tenantId, userId, idempotencyKey, actionCode } = token;
+  const existing = await d.users.store.authenticators(tenantId, userId);
+  if (existing.length > 0 && !token.scope.split(' ').includes('add:authenticators')) {
+    throw new ApiError(
+      'forbidden',
+      'This user already has an authenticator: adding another needs a token with the add:authenticators scope.',
+    );
+  }
+  const authenticatorId = d.random.uuid();
+  await initiateChallenge(d, tenantId, {
+    action: actionCode,
+    userId,
+    phoneNumber,
+    idempotencyKey,
+    scope: 'add:authenticators',
+    authenticatorId,
+  });
+  return { userAuthenticatorId: authenticatorId, userId };
+}
+
+/** `sms.verify({code})`: on success, a new token that the backend validates and that may manage authenticators. */
+export async function verifySms(d: Deps, token: ChallengeTokenClaims, verificationCode: string) {
+  const { tenantId, userId, idempotencyKey, actionCode } = token;
+  const challenge = await d.challenges.latestForAction(tenantId, idempotencyKey);
+  if (!challenge) throw invalidRequest('No code has been sent for this token. Call sms.challenge first.');
+  const result = await verifyChallenge(d, tenantId, { challengeId: challenge.id, verificationCode });
+  if (!result.isVerified) return result;
+  const accessToken = await d.tokens.sign({ tenantId, userId, actionCode, idempotencyKey, scope: MANAGE_SCOPE });
+  const enrolled = challenge.authenticator_id
+    ? (await d.users.store.authenticators(tenantId, userId)).find((a) => a.id === challenge.authenticator_id)
+    : undefined;
+  return {
+    isVerified: true,
+    accessToken,
+    ...(enrolled ? { userAuthenticator: authenticatorView(enrolled) } : {}),
+  };
+}

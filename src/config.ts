@@ -9,6 +9,8 @@ export interface Config {
   port: number;
   /** The base URL that SDKs use, including `/v1`. */
   apiUrl: string;
+  /** Whether apiUrl was given (SIGIL_PUBLIC_URL) rather than derived from HOST and PORT. */
+  apiUrlFixed: boolean;
   dataDir: string;
   /** `sqlite:<path>` or a `postgres://` URL. */
   databaseUrl: string;
@@ -69,6 +71,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port,
     apiUrl: `${(env.SIGIL_PUBLIC_URL ?? `http://${publicHost}:${port}`).replace(/\/+$/, '')}/v1`,
+    apiUrlFixed: env.SIGIL_PUBLIC_URL !== undefined,
     dataDir,
     databaseUrl,
     databaseSchema: env.SIGIL_DATABASE_SCHEMA || undefined,

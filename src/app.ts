@@ -8,6 +8,7 @@ import { actionManagementRoutes } from './modules/actions/management-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
 import { challengeRoutes } from './modules/challenges/routes.js';
 import { clientRoutes } from './modules/client/routes.js';
+import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
 import { smsManagementRoutes } from './modules/sms/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
@@ -41,6 +42,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   await app.register(operationsRoutes, { deps });
+  await app.register(hostedUiRoutes, { deps });
   await app.register(
     async (v1) => {
       await v1.register(clientRoutes, { deps, prefix: '/client' });

@@ -24,8 +24,7 @@ export async function startServer(config: Config, overrides: DepsOverrides = {})
     const app = await buildApp(deps);
     const address = await app.listen({ host: config.host, port: config.port });
     // With PORT=0 the OS picks the port: the URLs handed out (the hosted UI's) must carry the real one.
-    if (config.port === 0 && !config.apiUrlFixed)
-      config.apiUrl = `${address.replace('[::1]', '127.0.0.1')}/v1`;
+    if (config.port === 0 && !config.apiUrlFixed) config.apiUrl = `${address.replace('[::1]', '127.0.0.1')}/v1`;
     deps.logger.info({ address, database: deps.dbKind, apiUrl: config.apiUrl }, 'Sigil is listening');
     let closing: Promise<void> | undefined;
     const close = () => {

@@ -36,7 +36,7 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
   const scope = scopeOf(a.scope);
   if (a.idempotencyKey) {
     const existing = await d.actions.get(tenantId, a.idempotencyKey);
-    if (existing) return respond(d, tenantId, userId, actionCode, existing, scope, a);
+    if (existing) return respond(d, tenantId, userId, actionCode, existing, scope);
   }
   const phone = a.phoneNumber ? normalisePhone(a.phoneNumber) : undefined;
   const now = d.clock.now();
@@ -93,7 +93,7 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
   const created = await d.db.transaction().execute((trx) => d.actions.insertIfAbsent(row, 'rules', trx));
   const action = created ? { ...row, validated_at: null } : await d.actions.get(tenantId, row.idempotency_key);
   if (!action) throw new Error('the tracked action vanished');
-  return respond(d, tenantId, userId, actionCode, action, scope, a);
+  return respond(d, tenantId, userId, actionCode, action, scope);
 }
 
 async function respond(
@@ -103,7 +103,6 @@ async function respond(
   actionCode: string,
   action: ActionRow,
   scope: string,
-  a: TrackAttributes,
 ) {
   if (action.user_id !== userId || action.action_code !== actionCode) {
     throw invalidRequest('idempotencyKey belongs to an action of another user or action code');
@@ -120,17 +119,18 @@ async function respond(
     state: action.state,
     idempotencyKey: action.idempotency_key,
     token,
-    url: hostedUrl(d, token, a),
+    url: hostedUrl(d, token),
     ...enrollmentView(authenticators),
     ruleIds: JSON.parse(action.rule_ids ?? '[]') as string[],
   };
 }
 
-/** The pre-built UI's address. It already holds a `?`: the SDKs append `&mode=popup` and the like. */
-function hostedUrl(d: Deps, token: string, a: TrackAttributes): string {
-  const base = d.config.apiUrl.replace(/\/v1$/, '');
-  const redirect = a.redirectUrl ? `&redirectUrl=${encodeURIComponent(a.redirectUrl)}` : '';
-  return `${base}/hosted/challenge?token=${encodeURIComponent(token)}${redirect}`;
+/**
+ * The pre-built UI's address. It already holds a `?`: the SDKs append `&mode=popup` and the like. The
+ * redirectUrl stays on the server with the action, so a rewritten link cannot redirect the token.
+ */
+function hostedUrl(d: Deps, token: string): string {
+  return `${d.config.apiUrl.replace(/\/v1$/, '')}/hosted/challenge?token=${encodeURIComponent(token)}`;
 }
 
 function scopeOf(scope: unknown): string {

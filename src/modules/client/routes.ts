@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { object, str } from '../../http/schemas.js';
+import { maskPhone } from '../../lib/phone.js';
 import { jwksRoutes } from '../tokens/routes.js';
 import { authenticatorView } from '../users/users.js';
 import { clientAuth, requireToken } from './auth.js';
@@ -46,6 +47,22 @@ export async function clientRoutes(app: FastifyInstance, { deps }: { deps: Deps 
       { schema: { body: object({ phoneNumber: str(64) }, ['phoneNumber']) } },
       (req) => enrollSms(deps, requireToken(req), req.body.phoneNumber),
     );
+
+    // What the pre-built UI needs to know about its action: never the full number, never a code.
+    authed.get('/hosted/context', async (req) => {
+      const token = requireToken(req);
+      const action = await deps.actions.get(token.tenantId, token.idempotencyKey);
+      const attributes = JSON.parse(action?.attributes ?? '{}') as { redirectUrl?: string };
+      const sms = (await deps.users.store.authenticators(token.tenantId, token.userId)).find(
+        (a) => a.verification_method === 'SMS',
+      );
+      return {
+        actionCode: token.actionCode,
+        redirectUrl: attributes.redirectUrl ?? null,
+        isEnrolled: sms !== undefined,
+        phoneNumberHint: sms?.phone_number ? maskPhone(sms.phone_number) : null,
+      };
+    });
 
     authed.get('/user-authenticators', async (req) => {
       const token = requireToken(req);

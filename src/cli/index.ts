@@ -49,6 +49,40 @@ tenant
     });
   });
 
+const keys = program.command('keys').description("manage a tenant's token-signing keys (ES256, published as JWKS)");
+keys
+  .command('rotate')
+  .description('add a new signing key; new tokens use it, tokens signed before stay valid until their key is retired')
+  .requiredOption('--tenant <tenantId>', 'the tenant')
+  .action(async (options: { tenant: string }) => {
+    await withDeps(async (deps) => {
+      if (!(await deps.tenants.exists(options.tenant))) throw new Error(`no tenant ${options.tenant}`);
+      console.log(JSON.stringify({ kid: await deps.tokens.createSigningKey(options.tenant) }));
+    });
+  });
+keys
+  .command('retire')
+  .description('retire a signing key: tokens it signed stop verifying (within a minute on every node)')
+  .requiredOption('--tenant <tenantId>', 'the tenant')
+  .requiredOption('--kid <kid>', 'the key to retire')
+  .action(async (options: { tenant: string; kid: string }) => {
+    await withDeps(async (deps) => {
+      const active = await deps.tokens.listSigningKeys(options.tenant);
+      if (active.length <= 1) throw new Error('refusing to retire the last active key: rotate first');
+      if (!(await deps.tokens.retireSigningKey(options.tenant, options.kid))) {
+        throw new Error(`no active key ${options.kid} for tenant ${options.tenant}`);
+      }
+      console.log(JSON.stringify({ retired: options.kid }));
+    });
+  });
+keys
+  .command('list')
+  .description('list the active signing keys, newest first')
+  .requiredOption('--tenant <tenantId>', 'the tenant')
+  .action(async (options: { tenant: string }) => {
+    await withDeps(async (deps) => console.log(JSON.stringify(await deps.tokens.listSigningKeys(options.tenant))));
+  });
+
 const dev = program.command('dev').description('development helpers');
 dev
   .command('inbox')

@@ -17,6 +17,9 @@ export function startCheckpointer(file: string, intervalMs = 200): { stop(): Pro
   worker.on('error', () => undefined); // a failed checkpoint is retried; the next COMMIT still succeeds
   return {
     async stop() {
+      // Hold the event loop open until the worker has closed its connection; otherwise Node may exit
+      // right here, with the caller's close (and any error it was about to report) never finishing.
+      worker.ref();
       worker.postMessage('stop');
       await new Promise((resolve) => worker.once('exit', resolve));
     },

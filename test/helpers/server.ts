@@ -11,6 +11,8 @@ export interface TestServer {
   /** The apiUrl to give the SDK, with /v1. */
   apiUrl: string;
   tenant: CreatedTenant;
+  /** Environment for running the CLI against this server's database, with its master key. */
+  cliEnv: Record<string, string>;
   /** The official node SDK, pointed at this server, with retries off so failures show at once. */
   sdk: Authsignal;
   newTenant(name?: string): Promise<{ tenant: CreatedTenant; sdk: Authsignal }>;
@@ -27,10 +29,11 @@ export async function startTestServer(
   overrides: DepsOverrides = {},
 ): Promise<TestServer> {
   const dbEnv = db.env();
+  const masterKey = randomBytes(32).toString('base64');
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
-    SIGIL_MASTER_KEY: randomBytes(32).toString('base64'),
+    SIGIL_MASTER_KEY: masterKey,
     SIGIL_BOOTSTRAP_DEV_TENANT: 'false',
     SIGIL_OTP_RESEND_COOLDOWN_SECONDS: '0',
     ...dbEnv,
@@ -48,6 +51,7 @@ export async function startTestServer(
     server,
     apiUrl,
     tenant,
+    cliEnv: { ...dbEnv, SIGIL_MASTER_KEY: masterKey, NODE_ENV: 'test' },
     sdk,
     newTenant,
     async lastCode(phone) {

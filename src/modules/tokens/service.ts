@@ -9,10 +9,12 @@ import { decodeProtectedHeader, type JWK, type JWTPayload, errors as joseErrors,
 import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import type { Random } from '../../lib/random.js';
+import { TtlCache } from '../../lib/ttl-cache.js';
 import type { SigningKeyStore } from './store.js';
 
 /** ES256: as widely supported as RS256 by JWT libraries, and about 25 times cheaper to sign. */
 const ALG = 'ES256';
+const KEY_CACHE_MS = 60_000;
 
 export interface ChallengeTokenClaims {
   tenantId: string;
@@ -37,9 +39,12 @@ interface CachedKey {
 }
 
 export class TokenService {
-  /** Signing keys never change once written (rotation adds a new kid), so caching them by kid is safe. */
+  /**
+   * Keys are cached for a minute: a key never changes once written, but rotation adds a newer one and
+   * retirement ends an old one, and every node must notice within that time.
+   */
   private readonly privateKeys = new Map<string, { kid: string; key: KeyObject; until: number }>();
-  private readonly publicKeys = new Map<string, CachedKey>();
+  private readonly publicKeys: TtlCache<CachedKey | undefined>;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -48,7 +53,9 @@ export class TokenService {
     private readonly random: Random,
     private readonly issuer: string,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.publicKeys = new TtlCache(KEY_CACHE_MS, () => clock.now());
+  }
 
   async createSigningKey(tenantId: string): Promise<string> {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -160,21 +167,33 @@ export class TokenService {
     const row = await this.store.newestActive(tenantId);
     if (!row) throw new Error(`Tenant ${tenantId} has no signing key`);
     const pem = this.keyring.decrypt(row.private_key_enc, signingKeyContext(tenantId, row.kid));
-    // Re-read after a minute so that a rotation on another node is picked up.
-    const entry = { kid: row.kid, key: createPrivateKey(pem), until: now + 60_000 };
+    const entry = { kid: row.kid, key: createPrivateKey(pem), until: now + KEY_CACHE_MS };
     this.privateKeys.set(tenantId, entry);
     return entry;
   }
 
-  private async publicKey(kid: string): Promise<CachedKey | undefined> {
-    const cached = this.publicKeys.get(kid);
-    if (cached) return cached;
-    const row = await this.store.byKid(kid);
-    if (!row || row.retired_at !== null) return undefined;
-    const entry = { tenantId: row.tenant_id, key: createPublicKey({ key: JSON.parse(row.public_jwk), format: 'jwk' }) };
-    if (this.publicKeys.size > 10_000) this.publicKeys.clear();
-    this.publicKeys.set(kid, entry);
-    return entry;
+  private publicKey(kid: string): Promise<CachedKey | undefined> {
+    return this.publicKeys.get(kid, async () => {
+      const row = await this.store.byKid(kid);
+      if (!row || row.retired_at !== null) return undefined;
+      return { tenantId: row.tenant_id, key: createPublicKey({ key: JSON.parse(row.public_jwk), format: 'jwk' }) };
+    });
+  }
+
+  /** Retires a key: tokens it signed stop verifying (within KEY_CACHE_MS on other nodes). */
+  async retireSigningKey(tenantId: string, kid: string): Promise<boolean> {
+    const retired = await this.store.retire(tenantId, kid, this.clock.now());
+    this.privateKeys.delete(tenantId);
+    this.publicKeys.delete(kid);
+    return retired;
+  }
+
+  async listSigningKeys(tenantId: string) {
+    return (await this.store.forTenant(tenantId)).map((row) => ({
+      kid: row.kid,
+      alg: row.alg,
+      createdAt: new Date(row.created_at).toISOString(),
+    }));
   }
 }
 

@@ -23,6 +23,17 @@ export class SigningKeyStore {
     return this.db.selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
   }
 
+  async retire(tenantId: string, kid: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('signing_keys')
+      .set({ retired_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('kid', '=', kid)
+      .where('retired_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async forTenant(tenantId: string): Promise<SigningKeyRow[]> {
     return this.db
       .selectFrom('signing_keys')

@@ -98,7 +98,12 @@ export function evaluate(
   return { matched, decisive: matched[0] };
 }
 
+/** json-logic-engine throws plain objects such as `{type: 'Unknown Operator', key: 'frobnicate'}`. */
 function describe(err: unknown): string {
   if (err instanceof Error && err.message) return err.message;
+  if (typeof err === 'object' && err !== null && 'type' in err) {
+    const { type, key } = err as { type: unknown; key?: unknown };
+    return key === undefined ? String(type) : `${String(type)} "${String(key)}"`;
+  }
   return 'the engine refused it';
 }

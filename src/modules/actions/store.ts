@@ -28,20 +28,25 @@ export class ActionStore {
     return inserted !== undefined;
   }
 
-  /** Creates the action, or moves an existing one with this idempotency key to the row's state. */
-  async upsert(row: NewAction, reason: StateReason, db: Db = this.db): Promise<void> {
-    await db
+  /**
+   * Creates the action, or moves an existing one with this idempotency key to the row's state, but only
+   * from one of `movableFrom`: a new challenge must never reopen an action that rules blocked, that awaits
+   * review, or that already succeeded. Returns whether the state was written.
+   */
+  async upsert(row: NewAction, reason: StateReason, movableFrom: ActionState[], db: Db = this.db): Promise<boolean> {
+    const written = await db
       .insertInto('actions')
       .values(complete(row))
       .onConflict((oc) =>
-        oc.columns(['tenant_id', 'idempotency_key']).doUpdateSet({
-          state: row.state,
-          state_updated_at: row.state_updated_at,
-          updated_at: row.updated_at,
-        }),
+        oc
+          .columns(['tenant_id', 'idempotency_key'])
+          .doUpdateSet({ state: row.state, state_updated_at: row.state_updated_at, updated_at: row.updated_at })
+          .where('actions.state', 'in', movableFrom),
       )
-      .execute();
-    await this.recordState(row.tenant_id, row.idempotency_key, row.state, reason, row.updated_at, db);
+      .returning('idempotency_key')
+      .executeTakeFirst();
+    if (written) await this.recordState(row.tenant_id, row.idempotency_key, row.state, reason, row.updated_at, db);
+    return written !== undefined;
   }
 
   async get(tenantId: string, idempotencyKey: string, db: Db = this.db): Promise<ActionRow | undefined> {

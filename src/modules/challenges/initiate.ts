@@ -1,7 +1,7 @@
 import { ApiError, invalidRequest, notFound } from '../../errors.js';
 import { normalisePhone } from '../../lib/phone.js';
 import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
-import { ACTION_CODE_PATTERN } from '../actions/actions.js';
+import { ACTION_CODE_PATTERN, type ActionState } from '../actions/actions.js';
 import { DeliveryError, recordAttempts } from '../sms/dispatcher.js';
 import { otpMessage } from '../sms/message.js';
 import type { ChallengeDeps } from './deps.js';
@@ -99,6 +99,7 @@ export async function initiateChallenge(
         updated_at: now,
       },
       outcome.ok ? 'challenge_sent' : 'delivery_failed',
+      CHALLENGEABLE_STATES,
       trx,
     );
     await d.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code }, trx);
@@ -138,6 +139,12 @@ async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: 
   if (!outcome.ok) throw outcome.error;
   return { challengeId, idempotencyKey: row.idempotency_key, expiresAt: Math.floor(row.expires_at / 1000) };
 }
+
+/**
+ * The states a new challenge may move an action from. A verified code only moves CHALLENGE_REQUIRED to
+ * CHALLENGE_SUCCEEDED, so an action that rules blocked or sent to review stays so whatever codes pass.
+ */
+export const CHALLENGEABLE_STATES: ActionState[] = ['ALLOW', 'CHALLENGE_REQUIRED', 'CHALLENGE_FAILED'];
 
 type SendOutcome = { ok: true; attempts: SmsSendRow[] } | { ok: false; error: ApiError; attempts: SmsSendRow[] };
 

@@ -8,12 +8,26 @@ import { authenticatorView } from '../users/users.js';
 /** After a passed challenge the new token may manage authenticators (spec §8), for 10 minutes. */
 const MANAGE_SCOPE = 'read:authenticators add:authenticators update:authenticators remove:authenticators';
 
+/** Actions that a code must not unlock: rules blocked them, or a person decides. */
+const CLOSED_STATES = new Set(['BLOCK', 'REVIEW_REQUIRED', 'REVIEW_SUCCEEDED', 'REVIEW_FAILED']);
+
+async function requireOpenAction(d: Deps, token: ChallengeTokenClaims) {
+  const action = await d.actions.get(token.tenantId, token.idempotencyKey);
+  if (!action || action.user_id !== token.userId)
+    throw new ApiError('unauthorized', 'The action of this token no longer exists.');
+  if (CLOSED_STATES.has(action.state)) {
+    throw new ApiError('forbidden', `This action is ${action.state}: it cannot be completed with a challenge.`);
+  }
+  return action;
+}
+
 /**
  * `sms.challenge()`: sends a code to the user's enrolled number. Called again, it resends for the same
  * challenge, within the foundation's cooldown and send budget; the attempt count is kept.
  */
 export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
+  await requireOpenAction(d, token);
   const pending = await d.challenges.latestForAction(tenantId, idempotencyKey);
   if (pending && pending.verified_at === null && pending.expires_at > d.clock.now()) {
     const resent = await initiateChallenge(d, tenantId, { challengeId: pending.id });
@@ -33,26 +47,31 @@ export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
 }
 
 /**
- * `sms.enroll({phoneNumber})`: sends a code to a new number; the authenticator exists once the code is
- * verified. Binding (spec §8): a user with no authenticator may enroll the first one with the token
- * from track; adding another needs `add:authenticators`, from track or from a passed challenge.
+ * `sms.enroll({phoneNumber})`: sends a code to a number; the authenticator is written once the code is
+ * verified. Binding (spec §8): a user with no authenticator may enroll the first one with the token from
+ * track. Otherwise the token needs `add:authenticators` (to add) or `update:authenticators` (to change the
+ * number of the user's SMS authenticator), from track or from a passed challenge. Sigil keeps one SMS
+ * authenticator per user, so re-enrolling returns that authenticator's ID.
  */
 export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumber: string) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
+  await requireOpenAction(d, token);
   const existing = await d.users.store.authenticators(tenantId, userId);
-  if (existing.length > 0 && !token.scope.split(' ').includes('add:authenticators')) {
+  const granted = token.scope.split(' ').filter((s) => s === 'add:authenticators' || s === 'update:authenticators');
+  if (existing.length > 0 && granted.length === 0) {
     throw new ApiError(
       'forbidden',
-      'This user already has an authenticator: adding another needs a token with the add:authenticators scope.',
+      'This user already has an authenticator: a token with add:authenticators or update:authenticators is needed.',
     );
   }
-  const authenticatorId = d.random.uuid();
+  const sms = existing.find((a) => a.verification_method === 'SMS');
+  const authenticatorId = sms?.id ?? d.random.uuid();
   await initiateChallenge(d, tenantId, {
     action: actionCode,
     userId,
     phoneNumber,
     idempotencyKey,
-    scope: 'add:authenticators',
+    scope: existing.length === 0 ? 'add:authenticators' : granted.join(' '),
     authenticatorId,
   });
   return { userAuthenticatorId: authenticatorId, userId };

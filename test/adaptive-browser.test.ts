@@ -14,6 +14,7 @@ import {
   startAppOrigin,
 } from './helpers/browser.js';
 import { databases } from './helpers/databases.js';
+import { management } from './helpers/management.js';
 import { phone, startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -21,27 +22,6 @@ import { phone, startTestServer, type TestServer } from './helpers/server.js';
  * the page completes the SMS challenge with the official browser SDK (cross-origin, spec §5), and the
  * backend validates the token the browser got back.
  */
-
-/** Creates an action configuration with the Management API (spec §9). */
-async function configureAction(
-  apiUrl: string,
-  tenant: CreatedTenant,
-  actionCode: string,
-  defaultUserActionResult: 'ALLOW' | 'CHALLENGE' | 'REVIEW' | 'BLOCK',
-): Promise<void> {
-  const res = await fetch(`${apiUrl}/management/action-configurations`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${tenant.managementSecretKey}:`).toString('base64')}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ actionCode, defaultUserActionResult }),
-  });
-  const body = await res.text();
-  if (res.status !== 200 && res.status !== 201) {
-    throw new Error(`POST /v1/management/action-configurations answered ${res.status}: ${body}`);
-  }
-}
 
 /** A new SDK instance in the page whose onTokenExpired sets window.__expired; returns its device ID. */
 function newBrowserSdk(page: Page, tenantId: string, baseUrl: string): Promise<string> {
@@ -89,7 +69,7 @@ describe.each(databases)('adaptive MFA with the node and browser SDKs ($name)', 
   /** A fresh tenant with a `withdraw` action that always challenges, and a browser SDK for it. */
   async function setUpTenant(server: TestServer = t): Promise<{ tenant: CreatedTenant; sdk: NodeAuthsignal }> {
     const { tenant, sdk } = await server.newTenant();
-    await configureAction(server.apiUrl, tenant, 'withdraw', 'CHALLENGE');
+    await management(server.apiUrl, tenant.managementSecretKey).createConfig('withdraw', 'CHALLENGE');
     return { tenant, sdk };
   }
 

@@ -2,6 +2,7 @@ import { VerificationMethod } from '@authsignal/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppOrigin, inPage, openSdkPage, type SdkPage, startAppOrigin } from './helpers/browser.js';
 import { sqlite } from './helpers/databases.js';
+import { management } from './helpers/management.js';
 import { phone, startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -16,15 +17,7 @@ describe('pre-built UI', () => {
     t = await startTestServer(sqlite);
     app = await startAppOrigin();
     browser = await openSdkPage(app.origin);
-    const res = await fetch(`${t.apiUrl}/management/action-configurations`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${t.tenant.managementSecretKey}:`).toString('base64')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ actionCode: 'withdraw', defaultUserActionResult: 'CHALLENGE' }),
-    });
-    expect(res.status).toBe(200);
+    await management(t.apiUrl, t.tenant.managementSecretKey).createConfig('withdraw', 'CHALLENGE');
   });
   afterAll(async () => {
     await browser.close();

@@ -91,7 +91,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     sms,
     users: new UserService(new UserStore(db), clock, random),
     challenges: new ChallengeStore(db),
-    actions: new ActionStore(db, random),
+    actions: new ActionStore(db),
     actionConfig: new ActionConfigService(new ActionConfigStore(db), clock, random, config.authCacheTtlMs),
     devices: new DeviceStore(db),
     close: () => db.destroy(),

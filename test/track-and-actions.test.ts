@@ -172,6 +172,20 @@ describe.each(databases)('track, getAction, updateAction and queryUserActions ($
     expect(await t.sdk.queryUserActions({ userId: 'key-thief' })).toEqual([]);
   });
 
+  it('deletes the actions and their state history with the user', async () => {
+    const { idempotencyKey } = await t.sdk.track({ userId: 'history-gone', action: 'deleteMe' });
+    const history = () =>
+      t.server.deps.db
+        .selectFrom('action_state_changes')
+        .selectAll()
+        .where('idempotency_key', '=', idempotencyKey)
+        .execute();
+    expect(await history()).toHaveLength(1);
+    await t.sdk.deleteUser({ userId: 'history-gone' });
+    expect(await history()).toHaveLength(0);
+    expect(await t.sdk.queryUserActions({ userId: 'history-gone' })).toEqual([]);
+  });
+
   it('records one action for 20 concurrent tracks with one new idempotencyKey', async () => {
     await m.createConfig('concurrent', 'CHALLENGE');
     const key = randomUUID();

@@ -190,7 +190,6 @@ export interface DeviceRow {
 }
 
 export interface ActionStateChangeRow {
-  id: string;
   tenant_id: string;
   idempotency_key: string;
   state: string;

@@ -1,4 +1,3 @@
-import type { Random } from '../../lib/random.js';
 import type { Db } from '../../storage/db.js';
 import type { ActionRow, ActionStateChangeRow } from '../../storage/schema.js';
 import type { ActionState } from './actions.js';
@@ -11,10 +10,7 @@ export type NewAction = Omit<ActionRow, 'attributes' | 'rule_ids' | 'priority_ru
 
 /** Actions and their state history. Every change of state writes a history row in the same transaction. */
 export class ActionStore {
-  constructor(
-    private readonly db: Db,
-    private readonly random: Random,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   /** Inserts the action unless its idempotency key exists; true when this call created it. */
   async insertIfAbsent(row: NewAction, reason: StateReason, db: Db = this.db): Promise<boolean> {
@@ -148,7 +144,7 @@ export class ActionStore {
   private async recordState(tenantId: string, key: string, state: string, reason: StateReason, at: number, db: Db) {
     await db
       .insertInto('action_state_changes')
-      .values({ id: this.random.uuid(), tenant_id: tenantId, idempotency_key: key, state, reason, at })
+      .values({ tenant_id: tenantId, idempotency_key: key, state, reason, at })
       .execute();
   }
 }

@@ -51,7 +51,18 @@ export class UserStore {
   /** Removes the user and everything that belongs to them. */
   async delete(tenantId: string, userId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const table of ['authenticators', 'challenges', 'actions', 'users'] as const) {
+      await trx
+        .deleteFrom('action_state_changes')
+        .where('tenant_id', '=', tenantId)
+        .where('idempotency_key', 'in', (eb) =>
+          eb
+            .selectFrom('actions')
+            .select('idempotency_key')
+            .where('tenant_id', '=', tenantId)
+            .where('user_id', '=', userId),
+        )
+        .execute();
+      for (const table of ['authenticators', 'challenges', 'devices', 'actions', 'users'] as const) {
         await trx.deleteFrom(table).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
       }
     });

@@ -232,7 +232,7 @@ function ruleRow(
 }
 
 function compileStored(row: RuleRow): CompiledRule {
-  const { test, velocityWindows } = compileConditions(JSON.parse(row.conditions));
+  const { test, velocityWindows, variables } = compileConditions(JSON.parse(row.conditions));
   return {
     id: row.id,
     name: row.name,
@@ -241,6 +241,7 @@ function compileStored(row: RuleRow): CompiledRule {
     type: row.type as RuleOutcome,
     test,
     velocityWindows,
+    variables,
   };
 }
 

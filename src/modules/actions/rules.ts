@@ -26,16 +26,15 @@ export interface CompiledRule {
   test(context: RuleContext): boolean;
   /** The velocity windows (minutes) this rule reads, so track computes only those. */
   velocityWindows: number[];
+  /** Every variable the rule reads, so track skips the costly ones nobody asks for. */
+  variables: string[];
 }
 
 /**
  * Compiles JsonLogic conditions, refusing what could not be evaluated at track time: unknown operators,
  * variables outside the catalogue, non-object roots, and logic that throws on an empty context.
  */
-export function compileConditions(conditions: unknown): {
-  test: (c: RuleContext) => boolean;
-  velocityWindows: number[];
-} {
+export function compileConditions(conditions: unknown): Pick<CompiledRule, 'test' | 'velocityWindows' | 'variables'> {
   if (typeof conditions !== 'object' || conditions === null || Array.isArray(conditions)) {
     throw invalidRequest('conditions must be a JsonLogic object, for example {"and": [...]}');
   }
@@ -55,7 +54,7 @@ export function compileConditions(conditions: unknown): {
     const match = VELOCITY_PATTERN.exec(name);
     return match ? [Number(match[1])] : [];
   });
-  return { test: (context) => fn(context) === true, velocityWindows };
+  return { test: (context) => fn(context) === true, velocityWindows, variables: [...variables] };
 }
 
 /** Every `var` name in a JsonLogic tree. A `var` whose name is not a plain string is refused. */

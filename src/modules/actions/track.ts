@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import { invalidRequest } from '../../errors.js';
 import { countryOfIp } from '../../lib/ip-country.js';
 import { normalisePhone } from '../../lib/phone.js';
-import type { ActionRow } from '../../storage/schema.js';
+import type { ActionRow, AuthenticatorRow } from '../../storage/schema.js';
 import { parseScopes } from '../challenges/otp.js';
 import { enrollmentView } from '../users/users.js';
 import { ACTION_CODE_PATTERN } from './actions.js';
@@ -36,7 +36,10 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
   const scope = scopeOf(a.scope);
   if (a.idempotencyKey) {
     const existing = await d.actions.get(tenantId, a.idempotencyKey);
-    if (existing) return respond(d, tenantId, userId, actionCode, existing, scope);
+    if (existing) {
+      const authenticators = await d.users.store.authenticators(tenantId, userId);
+      return respond(d, tenantId, userId, actionCode, existing, scope, authenticators);
+    }
   }
   const phone = a.phoneNumber ? normalisePhone(a.phoneNumber) : undefined;
   const now = d.clock.now();
@@ -57,16 +60,24 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
     a.deviceId ? d.devices.touch(tenantId, userId, a.deviceId, now) : Promise.resolve(null),
   ]);
   const userPhone = user.phone_number;
+  // The IP database (18 MiB, loaded on first use) and number parsing only when a rule reads them.
+  const reads = (name: string) => policy.rules.some((rule) => rule.variables.includes(name));
   const context: RuleContext = {
     action: { code: actionCode },
-    ip: { address: a.ipAddress ?? null, location: { country: { countryCode: countryOfIp(a.ipAddress) } } },
+    ip: {
+      address: a.ipAddress ?? null,
+      location: {
+        country: { countryCode: reads('ip.location.country.countryCode') ? countryOfIp(a.ipAddress) : null },
+      },
+    },
     device: { id: a.deviceId ?? null, isNew: deviceIsNew, userAgent: a.userAgent ?? null },
     user: {
       id: userId,
       isEnrolled: authenticators.length > 0,
       email: user.email,
       phoneNumber: userPhone,
-      phoneNumberCountryCode: userPhone ? (normalisePhone(userPhone).country ?? null) : null,
+      phoneNumberCountryCode:
+        userPhone && reads('user.phoneNumberCountryCode') ? (normalisePhone(userPhone).country ?? null) : null,
     },
     velocity,
     custom: a.custom ?? {},
@@ -93,7 +104,7 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
   const created = await d.db.transaction().execute((trx) => d.actions.insertIfAbsent(row, 'rules', trx));
   const action = created ? { ...row, validated_at: null } : await d.actions.get(tenantId, row.idempotency_key);
   if (!action) throw new Error('the tracked action vanished');
-  return respond(d, tenantId, userId, actionCode, action, scope);
+  return respond(d, tenantId, userId, actionCode, action, scope, authenticators);
 }
 
 async function respond(
@@ -103,6 +114,7 @@ async function respond(
   actionCode: string,
   action: ActionRow,
   scope: string,
+  authenticators: AuthenticatorRow[],
 ) {
   if (action.user_id !== userId || action.action_code !== actionCode) {
     throw invalidRequest('idempotencyKey belongs to an action of another user or action code');
@@ -114,7 +126,6 @@ async function respond(
     idempotencyKey: action.idempotency_key,
     scope,
   });
-  const authenticators = await d.users.store.authenticators(tenantId, userId);
   return {
     state: action.state,
     idempotencyKey: action.idempotency_key,

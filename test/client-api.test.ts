@@ -211,6 +211,20 @@ describe.each(databases)('Client API ($name)', (db) => {
     ]);
   });
 
+  it('caps the challenges one tracked action can start, so a token cannot pump texts to many numbers', async () => {
+    const tracked = await t.sdk.track({ userId: 'pumper', action: 'enroll' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push(
+        (await client('/user-authenticators/sms', { token: tracked.token, body: { phoneNumber: phone() } })).status,
+      );
+    }
+    // SIGIL_OTP_MAX_SENDS defaults to 5: five codes went out, then 429.
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const refused = await client('/user-authenticators/sms', { token: tracked.token, body: { phoneNumber: phone() } });
+    expect(refused.body).toMatchObject({ error: 'too_many_requests' });
+  });
+
   it('refuses a second authenticator with the default track token (403 forbidden)', async () => {
     const { tracked } = await enrolledTrack('second-refused');
     const res = await client('/user-authenticators/sms', { token: tracked.token, body: { phoneNumber: phone() } });

@@ -33,6 +33,17 @@ export class ChallengeStore {
       .executeTakeFirst();
   }
 
+  /** How many challenges a tracked action has started: the Client API caps them. */
+  async countForAction(tenantId: string, idempotencyKey: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('challenges')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** The newest challenge of a user, optionally for one action. */
   async latestForUser(tenantId: string, userId: string, actionCode?: string): Promise<ChallengeRow | undefined> {
     let query = this.db

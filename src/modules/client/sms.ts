@@ -11,6 +11,18 @@ const MANAGE_SCOPE = 'read:authenticators add:authenticators update:authenticato
 /** Actions that a code must not unlock: rules blocked them, or a person decides. */
 const CLOSED_STATES = new Set(['BLOCK', 'REVIEW_REQUIRED', 'REVIEW_SUCCEEDED', 'REVIEW_FAILED']);
 
+/**
+ * A token holder could otherwise start challenges without end (each enroll names a new number, and
+ * each text costs money: SMS pumping). A tracked action gets as many challenges as one challenge gets
+ * sends; track again for more.
+ */
+async function requireChallengeBudget(d: Deps, token: ChallengeTokenClaims) {
+  const max = d.config.otp.maxSendsPerChallenge;
+  if ((await d.challenges.countForAction(token.tenantId, token.idempotencyKey)) >= max) {
+    throw new ApiError('too_many_requests', `An action may start at most ${max} challenges. Track the action again.`);
+  }
+}
+
 async function requireOpenAction(d: Deps, token: ChallengeTokenClaims) {
   const action = await d.actions.get(token.tenantId, token.idempotencyKey);
   if (!action || action.user_id !== token.userId)
@@ -33,6 +45,7 @@ export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
     const resent = await initiateChallenge(d, tenantId, { challengeId: pending.id });
     return { challengeId: resent.challengeId };
   }
+  await requireChallengeBudget(d, token);
   const sms = (await d.users.store.authenticators(tenantId, userId)).find((a) => a.verification_method === 'SMS');
   if (!sms?.phone_number) {
     throw invalidRequest('This user has no SMS authenticator. Enroll a number with sms.enroll first.');
@@ -64,6 +77,7 @@ export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumbe
       'This user already has an authenticator: a token with add:authenticators or update:authenticators is needed.',
     );
   }
+  await requireChallengeBudget(d, token);
   const sms = existing.find((a) => a.verification_method === 'SMS');
   const authenticatorId = sms?.id ?? d.random.uuid();
   await initiateChallenge(d, tenantId, {

@@ -31,6 +31,8 @@ export interface Config {
     maxAttempts: number;
     resendCooldownSeconds: number;
     maxSendsPerChallenge: number;
+    /** Codes one number may receive per hour, across challenges and resends (0: no limit). */
+    maxSendsPerNumberPerHour: number;
   };
   tokenTtlSeconds: number;
   /** Origins allowed to call the Client API from a browser; empty means any origin. */
@@ -87,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: int(env, 'SIGIL_OTP_MAX_ATTEMPTS', 5, 1, 100),
       resendCooldownSeconds: int(env, 'SIGIL_OTP_RESEND_COOLDOWN_SECONDS', 30, 0, 3600),
       maxSendsPerChallenge: int(env, 'SIGIL_OTP_MAX_SENDS', 5, 1, 50),
+      maxSendsPerNumberPerHour: int(env, 'SIGIL_SMS_MAX_PER_NUMBER_PER_HOUR', 10, 0, 10_000),
     },
     tokenTtlSeconds: int(env, 'SIGIL_TOKEN_TTL_SECONDS', 600, 30, 3600),
     clientOrigins: (env.SIGIL_CLIENT_ORIGINS ?? '')

@@ -5,6 +5,7 @@ import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDiale
 import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import * as adaptiveMfa from './migrations/002_adaptive_mfa.js';
+import * as numberLimits from './migrations/003_number_limits.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -74,6 +75,7 @@ function quoteIdent(name: string): string {
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_adaptive_mfa': adaptiveMfa,
+  '003_number_limits': numberLimits,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -45,6 +45,7 @@ export async function initiateChallenge(
   if (enrolls && !req.userId)
     throw invalidRequest('userId is required with scope add:authenticators or update:authenticators');
   if (req.userId) await checkScopeAllowsNumber(d, tenantId, req.userId, phone.e164, scopes);
+  await requireNumberBudget(d, tenantId, phone.e164);
 
   const now = d.clock.now();
   const id = d.random.uuid();
@@ -111,6 +112,8 @@ export async function initiateChallenge(
 
 async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: string): Promise<InitiateResponse> {
   const now = d.clock.now();
+  const target = await d.challenges.get(tenantId, challengeId);
+  if (target) await requireNumberBudget(d, tenantId, target.phone_number);
   const code = d.random.digits(d.config.otp.length);
   const { maxSendsPerChallenge, resendCooldownSeconds, ttlSeconds } = d.config.otp;
   const row = await d.challenges.replaceCode(tenantId, challengeId, {
@@ -145,6 +148,19 @@ async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: 
  * CHALLENGE_SUCCEEDED, so an action that rules blocked or sent to review stays so whatever codes pass.
  */
 export const CHALLENGEABLE_STATES: ActionState[] = ['ALLOW', 'CHALLENGE_REQUIRED', 'CHALLENGE_FAILED'];
+
+/**
+ * SMS pumping defence: a number gets at most `maxSendsPerNumberPerHour` codes an hour, whichever
+ * challenges and resends they come from. Counted in the database, so it holds across nodes; concurrent
+ * requests can overshoot it by the few in flight.
+ */
+async function requireNumberBudget(d: ChallengeDeps, tenantId: string, e164: string): Promise<void> {
+  const max = d.config.otp.maxSendsPerNumberPerHour;
+  if (max === 0) return;
+  if ((await d.challenges.sendsToNumberSince(tenantId, e164, d.clock.now() - 3_600_000)) >= max) {
+    throw new ApiError('too_many_requests', `This number has received ${max} codes in the last hour. Try again later.`);
+  }
+}
 
 type SendOutcome = { ok: true; attempts: SmsSendRow[] } | { ok: false; error: ApiError; attempts: SmsSendRow[] };
 

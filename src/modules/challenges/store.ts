@@ -33,6 +33,18 @@ export class ChallengeStore {
       .executeTakeFirst();
   }
 
+  /** Codes sent to a number since `since`, resends included (challenges last sent in that window). */
+  async sendsToNumberSince(tenantId: string, phoneNumber: string, since: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('challenges')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('send_count'), eb.lit(0)).as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('phone_number', '=', phoneNumber)
+      .where('last_sent_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** How many challenges a tracked action has started: the Client API caps them. */
   async countForAction(tenantId: string, idempotencyKey: string): Promise<number> {
     const row = await this.db

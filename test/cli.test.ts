@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { type RunningServer, startServer } from '../src/main.js';
 import { openDatabase } from '../src/storage/db.js';
 import { runCli } from './helpers/cli.js';
-import { databases, dropSchema } from './helpers/databases.js';
+import { databases } from './helpers/databases.js';
 import { phone } from './helpers/server.js';
 
 interface CreatedByCli {
@@ -20,19 +20,16 @@ interface CreatedByCli {
 }
 
 describe.each(databases)('sigil CLI ($name)', { timeout: 120_000 }, (db) => {
-  const schemas: (string | undefined)[] = [];
   const servers: RunningServer[] = [];
 
   /** The configuration of a brand-new, empty database: a fresh SQLite file or PostgreSQL schema. */
   function freshEnv(): Record<string, string> {
-    const env: Record<string, string> = {
+    return {
       ...db.env(),
       SIGIL_MASTER_KEY: randomBytes(32).toString('base64'),
       SIGIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'sigil-cli-')),
       NODE_ENV: 'test',
     };
-    schemas.push(env.SIGIL_DATABASE_SCHEMA);
-    return env;
   }
 
   async function serve(env: Record<string, string>): Promise<RunningServer> {
@@ -50,7 +47,6 @@ describe.each(databases)('sigil CLI ($name)', { timeout: 120_000 }, (db) => {
 
   afterAll(async () => {
     for (const server of servers) await server.close();
-    for (const schema of schemas) await dropSchema(schema);
   });
 
   it('migrate applies the schema to an empty database, and a second run finds it up to date', async () => {

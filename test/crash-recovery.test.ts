@@ -8,7 +8,7 @@ import { Authsignal } from '@authsignal/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/storage/db.js';
 import { childEnv, root, runCli } from './helpers/cli.js';
-import { databases, dropSchema } from './helpers/databases.js';
+import { databases } from './helpers/databases.js';
 import { phone } from './helpers/server.js';
 
 /** A port that was free a moment ago: the server is a separate process, and PORT=0 could not be read back. */
@@ -144,7 +144,6 @@ describe.each(databases)('crash recovery of the server process ($name)', { timeo
 
   afterAll(async () => {
     for (const server of running) await stop(server);
-    await dropSchema(env.SIGIL_DATABASE_SCHEMA);
   });
 
   it('keeps acknowledged challenges and verifications through kill -9 and a restart', async () => {

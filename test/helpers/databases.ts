@@ -31,13 +31,23 @@ export const postgres: TestDatabase | undefined = pgUrl
 
 export const databases: TestDatabase[] = postgres ? [sqlite, postgres] : [sqlite];
 
-/** Drops the schemas that PostgreSQL test servers created. */
-export async function dropSchema(schema: string | undefined): Promise<void> {
-  if (!pgUrl || !schema) return;
+/** The names of the schemas that test servers create: `t_` and 12 hex digits. */
+export const TEST_SCHEMA_PATTERN = '^t_[0-9a-f]{12}$';
+
+/**
+ * Drops every test schema. Only the global teardown calls this: dropping a schema while other tests
+ * start servers races with Kysely's migrator, which inspects every schema of the database and fails on
+ * one that disappears under it.
+ */
+export async function dropTestSchemas(): Promise<void> {
+  if (!pgUrl) return;
   const client = new pg.Client({ connectionString: pgUrl });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname ~ $1', [
+      TEST_SCHEMA_PATTERN,
+    ]);
+    for (const { nspname } of rows) await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
   } finally {
     await client.end();
   }

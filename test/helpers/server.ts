@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import type { DepsOverrides } from '../../src/deps.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import type { CreatedTenant } from '../../src/modules/tenants/service.js';
-import { dropSchema, type TestDatabase } from './databases.js';
+import type { TestDatabase } from './databases.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -78,8 +78,7 @@ export async function startTestServer(
       });
     },
     async close() {
-      await server.close();
-      await dropSchema(dbEnv.SIGIL_DATABASE_SCHEMA);
+      await server.close(); // its PostgreSQL schema is dropped by the global teardown
     },
   };
 }

@@ -43,7 +43,7 @@ export class TokenService {
    * Keys are cached for a minute: a key never changes once written, but rotation adds a newer one and
    * retirement ends an old one, and every node must notice within that time.
    */
-  private readonly privateKeys = new Map<string, { kid: string; key: KeyObject; until: number }>();
+  private readonly privateKeys: TtlCache<{ kid: string; key: KeyObject }>;
   private readonly publicKeys: TtlCache<CachedKey | undefined>;
 
   constructor(
@@ -55,6 +55,7 @@ export class TokenService {
     private readonly ttlSeconds: number,
   ) {
     this.publicKeys = new TtlCache(KEY_CACHE_MS, () => clock.now());
+    this.privateKeys = new TtlCache(KEY_CACHE_MS, () => clock.now());
   }
 
   async createSigningKey(tenantId: string): Promise<string> {
@@ -104,13 +105,18 @@ export class TokenService {
 
   /** Verifies a token of whichever tenant signed it: the Client API learns the tenant from the token. */
   async verifyAnyTenant(token: string): Promise<ChallengeTokenClaims> {
-    return this.verify(token, (await this.keyOf(token)).tenantId);
+    return this.verifyWith(token, await this.keyOf(token));
   }
 
   /** Verifies a token that must belong to `tenantId`. A token signed by another tenant's key is invalid. */
   async verify(token: string, tenantId: string): Promise<ChallengeTokenClaims> {
     const key = await this.keyOf(token);
     if (key.tenantId !== tenantId) throw new TokenError('invalid', 'The token is invalid.');
+    return this.verifyWith(token, key);
+  }
+
+  private async verifyWith(token: string, key: CachedKey): Promise<ChallengeTokenClaims> {
+    const tenantId = key.tenantId;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key.key, {
@@ -160,16 +166,13 @@ export class TokenService {
     return { keys: rows.map((row) => JSON.parse(row.public_jwk) as JWK) };
   }
 
-  private async currentKey(tenantId: string): Promise<{ kid: string; key: KeyObject }> {
-    const now = this.clock.now();
-    const cached = this.privateKeys.get(tenantId);
-    if (cached && cached.until > now) return cached;
-    const row = await this.store.newestActive(tenantId);
-    if (!row) throw new Error(`Tenant ${tenantId} has no signing key`);
-    const pem = this.keyring.decrypt(row.private_key_enc, signingKeyContext(tenantId, row.kid));
-    const entry = { kid: row.kid, key: createPrivateKey(pem), until: now + KEY_CACHE_MS };
-    this.privateKeys.set(tenantId, entry);
-    return entry;
+  private currentKey(tenantId: string): Promise<{ kid: string; key: KeyObject }> {
+    return this.privateKeys.get(tenantId, async () => {
+      const row = await this.store.newestActive(tenantId);
+      if (!row) throw new Error(`Tenant ${tenantId} has no signing key`);
+      const pem = this.keyring.decrypt(row.private_key_enc, signingKeyContext(tenantId, row.kid));
+      return { kid: row.kid, key: createPrivateKey(pem) };
+    });
   }
 
   private publicKey(kid: string): Promise<CachedKey | undefined> {

@@ -11,6 +11,7 @@ import type { ChallengeDeps } from './modules/challenges/deps.js';
 import { ChallengeStore } from './modules/challenges/store.js';
 import { SmsConfigService } from './modules/sms/config-service.js';
 import { SmsDispatcher } from './modules/sms/dispatcher.js';
+import { receiptUrl } from './modules/sms/receipt-url.js';
 import { TenantService } from './modules/tenants/service.js';
 import { TenantStore } from './modules/tenants/store.js';
 import { TokenService } from './modules/tokens/service.js';
@@ -73,6 +74,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     now: () => clock.now(),
     uuid: () => random.uuid(),
     serverSecrets: (tenantId: string) => tenants.serverSecrets(tenantId),
+    policy: {
+      allowLoopback: config.sms.webhookAllowLoopback,
+      allowPrivateNetworks: config.sms.webhookAllowPrivateNetworks,
+    },
+    // config.apiUrl is read at call time: a test server learns its port only after listening.
+    receiptUrl: (type: string, tenantId: string) => receiptUrl(config.apiUrl, keyring, type, tenantId),
   };
   const sms = new SmsDispatcher(smsConfig, providerContext, clock, random, logger, {
     timeoutMs: config.sms.webhookTimeoutMs,

@@ -28,12 +28,15 @@ export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
  */
 export class Keyring {
   readonly otpKey: Buffer;
+  /** Keys the secret tokens in the delivery-receipt URLs that Sigil gives SMS vendors. */
+  readonly receiptKey: Buffer;
   private readonly encryptionKey: Buffer;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length < 32) throw new Error('The master key must be at least 32 bytes');
     this.otpKey = derive(masterKey, 'sigil/otp-hmac');
     this.encryptionKey = derive(masterKey, 'sigil/encryption');
+    this.receiptKey = derive(masterKey, 'sigil/receipt-url');
   }
 
   /**

@@ -6,6 +6,7 @@ import pg from 'pg';
 import * as initial from './migrations/001_initial.js';
 import * as adaptiveMfa from './migrations/002_adaptive_mfa.js';
 import * as numberLimits from './migrations/003_number_limits.js';
+import * as smsDelivery from './migrations/004_sms_delivery.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -76,6 +77,7 @@ const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_adaptive_mfa': adaptiveMfa,
   '003_number_limits': numberLimits,
+  '004_sms_delivery': smsDelivery,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -12,6 +12,8 @@ export interface Database {
   challenges: ChallengeRow;
   sms_provider_configs: SmsProviderConfigRow;
   sms_sends: SmsSendRow;
+  sms_receipts: SmsReceiptRow;
+  sms_message_settings: SmsMessageSettingsRow;
   dev_inbox: DevInboxRow;
   action_configurations: ActionConfigurationRow;
   rules: RuleRow;
@@ -141,6 +143,29 @@ export interface SmsSendRow {
   error: string | null;
   latency_ms: number;
   created_at: number;
+  /** From delivery receipts: sent, delivered or failed; null until a receipt arrives. */
+  delivery_status?: string | null;
+  delivery_error?: string | null;
+  status_updated_at?: number | null;
+}
+
+export interface SmsReceiptRow {
+  id: string;
+  tenant_id: string;
+  provider: string;
+  provider_message_id: string;
+  status: string;
+  vendor_status: string;
+  error_code: string | null;
+  dedupe_key: string;
+  received_at: number;
+}
+
+export interface SmsMessageSettingsRow {
+  tenant_id: string;
+  /** JSON: templates by locale, app name, WebOTP domain, Android app hash, segment limit. */
+  settings: string;
+  updated_at: number;
 }
 
 export interface DevInboxRow {

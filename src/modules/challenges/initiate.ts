@@ -180,6 +180,7 @@ async function sendCode(d: ChallengeDeps, row: ChallengeRow, code: string): Prom
       idempotencyKey: row.idempotency_key,
       actionCode: row.action_code,
       locale: row.locale,
+      expiresAt: row.expires_at,
     });
     return { ok: true, attempts: delivery.attempts };
   } catch (err) {

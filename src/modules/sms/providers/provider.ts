@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../../config.js';
+import type { NetworkPolicy } from '../../../lib/outbound-guard.js';
 import type { Db } from '../../../storage/db.js';
 
 /** One SMS to send. `code` travels with it because some providers (the webhook) deliver the code, not the text. */
@@ -14,6 +15,8 @@ export interface SmsMessage {
   idempotencyKey: string;
   actionCode: string;
   locale: string | null;
+  /** When the code expires (ms): vendors that can drop a late message are told to, since a late code is useless. */
+  expiresAt: number;
 }
 
 export interface SendResult {
@@ -22,9 +25,10 @@ export interface SendResult {
 
 /**
  * A failed send, classified so that the dispatcher knows what to do next:
- * - `retryable`: a transient fault (429, 5xx, network, timeout); retry or fail over.
+ * - `retryable`: a transient fault (429, 5xx, network, timeout); retry, then fail over.
  * - `route`: this provider cannot deliver anything now (auth, configuration, funds); fail over.
  * - `number`: the destination itself is bad (invalid, opted out); stop and tell the caller.
+ * `reason` is a short machine-readable word (sms-providers.md §1), stored with the attempt.
  */
 export class SmsSendError extends Error {
   constructor(
@@ -51,7 +55,34 @@ export interface ProviderContext {
   uuid(): string;
   /** The tenant's active API secret keys, which sign webhook payloads. */
   serverSecrets(tenantId: string): Promise<string[]>;
+  /** Where outbound requests may connect (SSRF guard): vendor base URLs and webhook URLs are tenant input. */
+  policy: NetworkPolicy;
+  /** The public URL at which this tenant receives this provider type's delivery receipts. */
+  receiptUrl(type: string, tenantId: string): string;
 }
+
+/** A delivery callback as it arrived, for an adapter to authenticate and read. */
+export interface InboundReceipt {
+  /** The public URL that the vendor posted to (what Twilio and Bird sign), query included. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+}
+
+export type DeliveryStatus = 'sent' | 'delivered' | 'failed';
+
+export interface DeliveryReceipt {
+  providerMessageId: string;
+  status: DeliveryStatus;
+  /** The vendor's own status word and error code, shown in the delivery timeline. */
+  vendorStatus: string;
+  errorCode?: string;
+  /** Identifies this callback, so that a replayed or retried one changes nothing. */
+  dedupeKey: string;
+}
+
+/** The callback was not signed, or not signed by anyone who holds this tenant's credentials. */
+export class ReceiptRefused extends Error {}
 
 /** How a provider type is configured: validate a stored config, mask it for display, build a sender. */
 export interface ProviderDefinition<C extends { type: string } = { type: string }> {
@@ -60,4 +91,11 @@ export interface ProviderDefinition<C extends { type: string } = { type: string 
   parse(raw: Record<string, unknown>, config: Config): C;
   mask(config: C): Record<string, unknown>;
   create(config: C, context: ProviderContext): SmsProvider;
+  /**
+   * Reads a delivery receipt. The router has already checked the secret token in the receipt URL;
+   * a vendor that signs its callbacks has that signature checked here too, against each of the tenant's
+   * configs of this type. Throws ReceiptRefused for a bad signature; returns [] for a callback that
+   * carries no status Sigil tracks (an inbound reply, say).
+   */
+  readReceipt?(req: InboundReceipt, configs: C[], now: number): DeliveryReceipt[];
 }

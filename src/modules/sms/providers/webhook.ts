@@ -1,8 +1,6 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { invalidRequest } from '../../../errors.js';
-import { guardedLookup, literalAddressRefusal, type NetworkPolicy } from '../../../lib/outbound-guard.js';
 import { signatureV2 } from '../../../lib/webhook-signature.js';
+import { failureForStatus, outboundRequest } from './http.js';
 import { type ProviderDefinition, type SmsMessage, SmsSendError } from './provider.js';
 
 export interface WebhookConfig {
@@ -38,24 +36,26 @@ export const webhookProvider: ProviderDefinition<WebhookConfig> = {
     return { type: 'webhook', url: url.toString() };
   },
   create(config, ctx) {
-    const policy: NetworkPolicy = {
-      allowLoopback: ctx.config.sms.webhookAllowLoopback,
-      allowPrivateNetworks: ctx.config.sms.webhookAllowPrivateNetworks,
-    };
     const url = new URL(config.url);
-    const lookup = guardedLookup(policy);
+    const label = `The SMS webhook at ${url.origin}`;
     return {
       type: 'webhook',
       async send(message, { signal }) {
-        const refused = literalAddressRefusal(url, policy);
-        if (refused) throw new SmsSendError('route', 'address_refused', `SMS webhook refused: ${refused}`);
         const body = JSON.stringify(envelope(message, ctx.uuid(), ctx.now()));
         const secrets = await ctx.serverSecrets(message.tenantId);
         const signature = signatureV2(body, secrets, Math.floor(ctx.now() / 1000));
-        const status = await post(url, body, signature, lookup, signal);
-        if (status >= 200 && status < 300) return { providerMessageId: `webhook:${message.challengeId}` };
-        const kind = status >= 500 || status === 429 ? 'retryable' : 'route';
-        throw new SmsSendError(kind, `http_${status}`, `The SMS webhook at ${url.origin} answered HTTP ${status}`);
+        const res = await outboundRequest({
+          url,
+          headers: { 'content-type': 'application/json', 'user-agent': 'sigil-webhook', 'x-signature-v2': signature },
+          body,
+          signal,
+          policy: ctx.policy,
+          label,
+        });
+        if (res.status >= 200 && res.status < 300) return { providerMessageId: `webhook:${message.challengeId}` };
+        const failure = failureForStatus(res, label, ctx.now());
+        // The tenant's endpoint decides; any refusal of its own fails over rather than blaming the number.
+        throw failure.kind === 'retryable' ? failure : new SmsSendError('route', `http_${res.status}`, failure.message);
       },
     };
   },
@@ -78,53 +78,4 @@ function envelope(message: SmsMessage, id: string, now: number) {
       ...(message.locale ? { locale: message.locale } : {}),
     },
   };
-}
-
-function post(
-  url: URL,
-  body: string,
-  signature: string,
-  lookup: ReturnType<typeof guardedLookup>,
-  signal: AbortSignal,
-): Promise<number> {
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(
-      url,
-      {
-        method: 'POST',
-        lookup,
-        signal,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'user-agent': 'sigil-webhook',
-          'x-signature-v2': signature,
-        },
-      },
-      (res) => {
-        res.resume(); // the answer's body is not needed, only its status
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (signal.aborted) {
-        return reject(
-          new SmsSendError('retryable', 'timeout', `The SMS webhook at ${url.origin} did not answer in time`),
-        );
-      }
-      if (err.code === 'ERR_SIGIL_REFUSED_ADDRESS') {
-        return reject(new SmsSendError('route', 'address_refused', `SMS webhook refused: ${err.message}`));
-      }
-      reject(
-        new SmsSendError(
-          'retryable',
-          'network',
-          `The SMS webhook at ${url.origin} could not be reached (${err.code ?? err.message})`,
-        ),
-      );
-    });
-    req.end(body);
-  });
 }

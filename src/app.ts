@@ -9,7 +9,9 @@ import { actionRoutes } from './modules/actions/routes.js';
 import { challengeRoutes } from './modules/challenges/routes.js';
 import { clientRoutes } from './modules/client/routes.js';
 import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
+import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
 import { smsManagementRoutes } from './modules/sms/routes.js';
+import { smsTemplateRoutes } from './modules/sms/templates/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
 /** Builds the HTTP app: mounts each surface behind its authentication. Does no I/O of its own. */
@@ -46,6 +48,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(clientRoutes, { deps, prefix: '/client' });
+      await v1.register(smsReceiptRoutes, { deps });
       await v1.register(async (server) => {
         server.addHook('onRequest', requireApiKey(deps.tenants, 'server'));
         await server.register(userRoutes, { deps });
@@ -56,6 +59,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         async (management) => {
           management.addHook('onRequest', requireApiKey(deps.tenants, 'management'));
           await management.register(smsManagementRoutes, { deps });
+          await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
         },
         { prefix: '/management' },

@@ -40,10 +40,20 @@ export interface Config {
   sms: {
     /** The dev provider writes the whole message, code included, to the log. Never on in production. */
     devLogMessages: boolean;
-    webhookTimeoutMs: number;
+    /** Each request to a vendor or webhook must answer within this. */
+    timeoutMs: number;
+    /** Tries per provider for transient failures (429, 5xx, network, timeout), the first included. */
+    attemptsPerProvider: number;
+    /** All tries and failovers of one message end within this: the user is waiting for the code. */
+    sendBudgetMs: number;
+    /** Consecutive failed messages after which a provider is skipped, and for how long. */
+    breakerFailures: number;
+    breakerCooldownMs: number;
     webhookAllowLoopback: boolean;
     webhookAllowPrivateNetworks: boolean;
     appName: string;
+    /** The most segments a template may take when saved (SIGIL_SMS_MAX_SEGMENTS); a tenant may set its own. */
+    maxSegments: number;
   };
 }
 
@@ -98,10 +108,21 @@ export function loadConfig(env: Env = process.env): Config {
       .filter(Boolean),
     sms: {
       devLogMessages: dev && bool(env, 'SIGIL_DEV_SMS_LOG', true),
-      webhookTimeoutMs: int(env, 'SIGIL_WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+      timeoutMs: int(
+        env,
+        'SIGIL_SMS_TIMEOUT_MS',
+        int(env, 'SIGIL_WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+        100,
+        60_000,
+      ),
+      attemptsPerProvider: int(env, 'SIGIL_SMS_ATTEMPTS_PER_PROVIDER', 3, 1, 10),
+      sendBudgetMs: int(env, 'SIGIL_SMS_SEND_BUDGET_MS', 15_000, 100, 120_000),
+      breakerFailures: int(env, 'SIGIL_SMS_BREAKER_FAILURES', 5, 1, 1000),
+      breakerCooldownMs: int(env, 'SIGIL_SMS_BREAKER_COOLDOWN_MS', 30_000, 1_000, 3_600_000),
       webhookAllowLoopback: bool(env, 'SIGIL_WEBHOOK_ALLOW_LOOPBACK', dev),
       webhookAllowPrivateNetworks: bool(env, 'SIGIL_WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
       appName: env.SIGIL_APP_NAME ?? 'Sigil',
+      maxSegments: int(env, 'SIGIL_SMS_MAX_SEGMENTS', 2, 1, 10),
     },
   };
 }

@@ -12,6 +12,7 @@ import { ChallengeStore } from './modules/challenges/store.js';
 import { SmsConfigService } from './modules/sms/config-service.js';
 import { SmsDispatcher } from './modules/sms/dispatcher.js';
 import { receiptUrl } from './modules/sms/receipt-url.js';
+import { MessageSettingsService } from './modules/sms/templates/settings.js';
 import { TenantService } from './modules/tenants/service.js';
 import { TenantStore } from './modules/tenants/store.js';
 import { TokenService } from './modules/tokens/service.js';
@@ -82,7 +83,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     receiptUrl: (type: string, tenantId: string) => receiptUrl(config.apiUrl, keyring, type, tenantId),
   };
   const sms = new SmsDispatcher(smsConfig, providerContext, clock, random, logger, {
-    timeoutMs: config.sms.webhookTimeoutMs,
+    timeoutMs: config.sms.timeoutMs,
+    attemptsPerProvider: config.sms.attemptsPerProvider,
+    sendBudgetMs: config.sms.sendBudgetMs,
+    breakerFailures: config.sms.breakerFailures,
+    breakerCooldownMs: config.sms.breakerCooldownMs,
   });
   return {
     db,
@@ -96,6 +101,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     tokens,
     smsConfig,
     sms,
+    messages: new MessageSettingsService(db, config, clock),
     users: new UserService(new UserStore(db), clock, random),
     challenges: new ChallengeStore(db),
     actions: new ActionStore(db),

@@ -266,15 +266,21 @@ describe.each(databases)('webhook SMS provider with the official node SDK ($name
     expect(err).toMatchObject({ statusCode: 502, errorCode: 'sms_delivery_failed' });
     expect(err.errorDescription).toMatch(/HTTP 500/);
 
-    expect(receiver.requests).toHaveLength(1);
+    // A 500 is transient: retried (three tries by default), each time with the same code.
+    expect(receiver.requests).toHaveLength(3);
+    const codes = receiver.requests.map((r) => constructEvent(t, r as Received).data.code);
+    expect(new Set(codes).size).toBe(1);
     const row = await challengeRow(t, to);
     expect(row.failed_reason).toBeTruthy();
     const sends = await t.server.deps.db
       .selectFrom('sms_sends')
       .selectAll()
       .where('challenge_id', '=', row.id)
+      .orderBy('attempt')
       .execute();
-    expect(sends).toMatchObject([{ provider: 'webhook', outcome: 'retryable', error: 'http_500' }]);
+    expect(sends).toMatchObject(
+      [1, 2, 3].map((attempt) => ({ provider: 'webhook', attempt, outcome: 'retryable', error: 'http_500' })),
+    );
 
     // The endpoint saw the code before it failed; that code must still never verify.
     const code = constructEvent(t, receiver.requests[0] as Received).data.code as string;
@@ -316,9 +322,9 @@ describe.each(databases)('webhook SMS provider timeout ($name)', (db) => {
     expect(err).toBeInstanceOf(AuthsignalError);
     expect(err).toMatchObject({ statusCode: 502, errorCode: 'sms_delivery_failed' });
     expect(err.errorDescription).toMatch(/did not answer in time/);
-    expect(receiver.requests).toHaveLength(1);
-    expect(elapsed).toBeGreaterThanOrEqual(300);
-    expect(elapsed).toBeLessThan(3_000); // the default timeout is 5 s
+    expect(receiver.requests).toHaveLength(3); // timeouts are retried
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(elapsed).toBeLessThan(5_000); // one default timeout is 5 s
     expect((await challengeRow(t, to)).failed_reason).toBeTruthy();
   });
 });

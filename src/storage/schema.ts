@@ -143,10 +143,6 @@ export interface SmsSendRow {
   error: string | null;
   latency_ms: number;
   created_at: number;
-  /** From delivery receipts: sent, delivered or failed; null until a receipt arrives. */
-  delivery_status?: string | null;
-  delivery_error?: string | null;
-  status_updated_at?: number | null;
 }
 
 export interface SmsReceiptRow {

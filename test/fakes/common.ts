@@ -138,11 +138,7 @@ export function firstTime(seen: Set<string>, key: string): boolean {
   return true;
 }
 
-export async function postTo(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<number> {
+export async function postTo(url: string, body: string, headers: Record<string, string>): Promise<number> {
   const res = await fetch(url, { method: 'POST', body, headers });
   await res.arrayBuffer();
   return res.status;

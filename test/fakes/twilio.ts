@@ -45,13 +45,20 @@ export async function startTwilioFake(): Promise<VendorFake & ReceiptSender> {
     const service = form.get('MessagingServiceSid');
     const body = form.get('Body');
     if (!to) return error(res, 400, 21604, "A 'To' phone number is required.");
-    if (!/^\+[1-9]\d{6,14}$/.test(to)) return error(res, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+    if (!/^\+[1-9]\d{6,14}$/.test(to))
+      return error(res, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     if (!from && !service) return error(res, 400, 21603, "A 'From' phone number is required.");
     if (from && from !== FROM) {
-      return error(res, 400, 21606, `The From phone number ${from} is not a valid, SMS-capable inbound phone number or short code for your account.`);
+      return error(
+        res,
+        400,
+        21606,
+        `The From phone number ${from} is not a valid, SMS-capable inbound phone number or short code for your account.`,
+      );
     }
     if (!body) return error(res, 400, 21602, 'Message body is required.');
-    if (body.length > 1600) return error(res, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
+    if (body.length > 1600)
+      return error(res, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
     const callback = form.get('StatusCallback');
     if (callback !== null && (!URL.canParse(callback) || new URL(callback).hostname.includes('_'))) {
       return error(res, 400, 21609, 'Invalid StatusCallback');
@@ -136,3 +143,10 @@ export async function startTwilioFake(): Promise<VendorFake & ReceiptSender> {
     },
   };
 }
+
+/** How Twilio answers the magic numbers that fail at once (see the conformance suite). */
+export const expectations = {
+  invalidNumber: { kind: 'number', reason: 'invalid_number' },
+  optedOut: { kind: 'number', reason: 'opted_out' },
+  insufficientFunds: { kind: 'route', reason: 'insufficient_funds' },
+} as const;

@@ -31,20 +31,7 @@ export class SmsConfigService {
     const list = (body as { providers?: unknown } | null)?.providers;
     if (!Array.isArray(list)) throw invalidRequest('providers must be an array');
     if (list.length > MAX_PROVIDERS) throw invalidRequest(`providers may list at most ${MAX_PROVIDERS} entries`);
-    const parsed = list.map((raw, i) => {
-      if (typeof raw !== 'object' || raw === null) throw invalidRequest(`providers[${i}] must be an object`);
-      const type = (raw as { type?: unknown }).type;
-      const definition = typeof type === 'string' ? providerDefinitions[type] : undefined;
-      if (!definition) {
-        throw invalidRequest(`providers[${i}].type must be one of: ${Object.keys(providerDefinitions).join(', ')}`);
-      }
-      try {
-        return definition.parse(raw as Record<string, unknown>, this.config) as ProviderConfig;
-      } catch (err) {
-        if (err instanceof ApiError) throw new ApiError(err.code, `providers[${i}]: ${err.description}`);
-        throw err;
-      }
-    });
+    const parsed = list.map((raw, i) => this.parseOne(raw, `providers[${i}]`));
     const now = this.clock.now();
     const providers_enc = this.keyring.encrypt(JSON.stringify(parsed), context(tenantId));
     await this.db
@@ -54,6 +41,23 @@ export class SmsConfigService {
       .execute();
     this.cache.delete(tenantId);
     return parsed;
+  }
+
+  /** Validates one provider config; errors name it by `label` and the bad field. */
+  parseOne(raw: unknown, label: string): ProviderConfig {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw invalidRequest(`${label} must be an object`);
+    const type = (raw as { type?: unknown }).type;
+    const definition = typeof type === 'string' ? providerDefinitions[type] : undefined;
+    if (!definition) {
+      throw invalidRequest(`${label}.type must be one of: ${Object.keys(providerDefinitions).join(', ')}`);
+    }
+    try {
+      return definition.parse(raw as Record<string, unknown>, this.config) as ProviderConfig;
+    } catch (err) {
+      if (err instanceof ApiError) throw new ApiError(err.code, `${label}: ${err.description}`);
+      throw err;
+    }
   }
 
   async list(tenantId: string): Promise<ProviderConfig[]> {

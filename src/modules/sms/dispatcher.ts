@@ -1,3 +1,13 @@
+import { createHash } from 'node:crypto';
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IBackoff,
+} from 'cockatiel';
 import type { Logger } from 'pino';
 import { ApiError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -5,12 +15,26 @@ import { maskPhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { Db } from '../../storage/db.js';
 import type { SmsSendRow } from '../../storage/schema.js';
-import type { SmsConfigService } from './config-service.js';
+import type { ProviderConfig, SmsConfigService } from './config-service.js';
 import { providerDefinitions } from './providers/index.js';
-import { type ProviderContext, type SendResult, type SmsMessage, SmsSendError } from './providers/provider.js';
+import {
+  type ProviderContext,
+  type SendResult,
+  type SmsMessage,
+  type SmsProvider,
+  SmsSendError,
+} from './providers/provider.js';
 
 export interface DispatchOptions {
+  /** Per request. */
   timeoutMs: number;
+  attemptsPerProvider: number;
+  /** For the whole message, every provider included. */
+  sendBudgetMs: number;
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  /** Waits between retries; injected so that tests control time. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface Delivery extends SendResult {
@@ -29,13 +53,25 @@ export class DeliveryError extends ApiError {
   }
 }
 
+/** Breakers kept per process: one per tenant and provider config; old ones go past this many. */
+const MAX_BREAKERS = 10_000;
+
 /**
- * Sends one message through the tenant's providers in order. A provider that fails for a reason of its
- * own (down, misconfigured, refused) hands over to the next one; a failure that is about the number
- * stops at once. The same message, with the same code, goes to every provider tried: a retry never
- * makes a new code. The dispatcher writes nothing itself; it returns the attempts for the caller to store.
+ * Sends one message through the tenant's providers in order (sms-providers.md §1):
+ * - every request has a timeout, and all of it fits in `sendBudgetMs`, short next to the code's lifetime;
+ * - transient failures are retried with exponential backoff and jitter, waiting at least `Retry-After`;
+ *   a wait that would overrun the budget fails over at once instead;
+ * - a route failure (credentials, configuration, funds) or spent retries fail over to the next provider;
+ * - a number failure (invalid, opted out) stops at once: no provider will deliver to it;
+ * - a provider whose messages keep failing is skipped for a while by its circuit breaker (cockatiel).
+ * The same message, with the same code, goes to every provider tried: a retry never makes a new code.
+ * The dispatcher writes nothing itself; it returns the attempts for the caller to store.
  */
 export class SmsDispatcher {
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly backoff = new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 });
+  private readonly sleep: (ms: number) => Promise<void>;
+
   constructor(
     private readonly configs: SmsConfigService,
     private readonly context: ProviderContext,
@@ -43,7 +79,9 @@ export class SmsDispatcher {
     private readonly random: Random,
     private readonly logger: Logger,
     private readonly options: DispatchOptions,
-  ) {}
+  ) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
 
   async send(message: SmsMessage): Promise<Delivery> {
     const providers = await this.configs.list(message.tenantId);
@@ -54,49 +92,27 @@ export class SmsDispatcher {
         400,
       );
     }
+    const deadline = this.clock.now() + this.options.sendBudgetMs;
     const attempts: SmsSendRow[] = [];
     const failures: string[] = [];
-    for (const config of providers) {
-      const definition = providerDefinitions[config.type];
-      if (!definition) continue;
-      const provider = definition.create(config, this.context);
-      const started = this.clock.now();
+    for (const [index, config] of providers.entries()) {
+      const provider = this.create(config);
+      if (!provider) continue;
       try {
-        const result = await this.attempt(() =>
-          provider.send(message, { signal: AbortSignal.timeout(this.options.timeoutMs) }),
-        );
-        attempts.push(
-          this.attemptRow(
-            message,
-            config.type,
-            attempts.length + 1,
-            'accepted',
-            result.providerMessageId,
-            null,
-            started,
-          ),
+        const result = await this.breakerFor(message.tenantId, index, config).execute(() =>
+          this.sendWithRetries(provider, message, deadline, attempts),
         );
         return { ...result, provider: config.type, attempts };
       } catch (err) {
-        const failure =
-          err instanceof SmsSendError
-            ? err
-            : new SmsSendError('retryable', 'unexpected', 'The provider failed unexpectedly');
-        if (!(err instanceof SmsSendError)) this.logger.error({ err, provider: config.type }, 'SMS provider threw');
-        attempts.push(
-          this.attemptRow(message, config.type, attempts.length + 1, failure.kind, null, failure.reason, started),
-        );
-        this.logger.warn(
-          {
-            provider: config.type,
-            reason: failure.reason,
-            to: maskPhone(message.to),
-            challengeId: message.challengeId,
-          },
-          'SMS send failed',
-        );
-        if (failure.kind === 'number')
+        if (err instanceof BrokenCircuitError) {
+          attempts.push(this.row(message, config.type, attempts, 'skipped', null, 'circuit_open', this.clock.now()));
+          failures.push(`${config.type} is skipped for now after repeated failures`);
+          continue;
+        }
+        const failure = normalise(err);
+        if (failure.kind === 'number') {
           throw new DeliveryError(new ApiError('invalid_request', failure.message), attempts);
+        }
         failures.push(failure.message);
       }
     }
@@ -106,22 +122,110 @@ export class SmsDispatcher {
     );
   }
 
-  /** The provider's own timeout is enforced by its AbortSignal; this only normalises abort errors. */
-  private async attempt(run: () => Promise<SendResult>): Promise<SendResult> {
+  /**
+   * One provider alone, with its retries but without failover or its breaker: for
+   * `POST /v1/management/sms-providers/test`, which must show how this provider answers.
+   */
+  async sendThrough(
+    config: ProviderConfig,
+    message: SmsMessage,
+  ): Promise<{ result?: SendResult; error?: SmsSendError; attempts: SmsSendRow[] }> {
+    const provider = this.create(config);
+    if (!provider) throw new ApiError('invalid_request', `Unknown provider type ${config.type}`);
+    const attempts: SmsSendRow[] = [];
     try {
-      return await run();
+      const result = await this.sendWithRetries(
+        provider,
+        message,
+        this.clock.now() + this.options.sendBudgetMs,
+        attempts,
+      );
+      return { result, attempts };
     } catch (err) {
-      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-        throw new SmsSendError('retryable', 'timeout', 'The SMS provider did not answer in time');
-      }
-      throw err;
+      return { error: normalise(err), attempts };
     }
   }
 
-  private attemptRow(
+  receiptUrl(type: string, tenantId: string): string {
+    return this.context.receiptUrl(type, tenantId);
+  }
+
+  private create(config: ProviderConfig): SmsProvider | undefined {
+    return providerDefinitions[config.type]?.create(config, this.context);
+  }
+
+  private async sendWithRetries(
+    provider: SmsProvider,
+    message: SmsMessage,
+    deadline: number,
+    attempts: SmsSendRow[],
+  ): Promise<SendResult> {
+    let backoff: IBackoff<unknown> | undefined = this.backoff.next();
+    for (let tries = 1; ; tries++) {
+      const started = this.clock.now();
+      const timeout = Math.min(this.options.timeoutMs, deadline - started);
+      let failure: SmsSendError;
+      try {
+        if (timeout <= 0) throw new SmsSendError('retryable', 'budget_spent', 'The time for sending this code ran out');
+        const result = await provider.send(message, { signal: AbortSignal.timeout(timeout) });
+        attempts.push(this.row(message, provider.type, attempts, 'accepted', result.providerMessageId, null, started));
+        return result;
+      } catch (err) {
+        failure = normalise(err);
+        if (!(err instanceof SmsSendError)) this.logger.error({ err, provider: provider.type }, 'SMS provider threw');
+      }
+      attempts.push(this.row(message, provider.type, attempts, failure.kind, null, failure.reason, started));
+      this.logger.warn(
+        {
+          provider: provider.type,
+          kind: failure.kind,
+          reason: failure.reason,
+          to: maskPhone(message.to),
+          challengeId: message.challengeId,
+        },
+        'SMS send failed',
+      );
+      if (failure.kind !== 'retryable' || tries >= this.options.attemptsPerProvider || !backoff) throw failure;
+      const wait = Math.max(backoff.duration, failure.retryAfterMs ?? 0);
+      // Waiting past the budget would leave no time to fail over: hand over to the next provider now.
+      if (this.clock.now() + wait >= deadline) throw failure;
+      backoff = backoff.next(undefined);
+      await this.sleep(wait);
+    }
+  }
+
+  private breakerFor(tenantId: string, index: number, config: ProviderConfig): CircuitBreakerPolicy {
+    // Keyed by the config itself, so that fixing a provider's credentials starts a fresh breaker.
+    const key = `${tenantId}:${index}:${createHash('sha256').update(JSON.stringify(config)).digest('base64url')}`;
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      if (this.breakers.size >= MAX_BREAKERS) this.breakers.delete(this.breakers.keys().next().value as string);
+      breaker = circuitBreaker(
+        // A bad number says nothing about the provider's health.
+        handleWhen((err) => !(err instanceof SmsSendError && err.kind === 'number')),
+        {
+          halfOpenAfter: this.options.breakerCooldownMs,
+          breaker: new ConsecutiveBreaker(this.options.breakerFailures),
+        },
+      );
+      breaker.onBreak(() =>
+        this.logger.warn(
+          { tenantId, provider: config.type, index },
+          'SMS provider circuit opened: skipping it for now',
+        ),
+      );
+      breaker.onReset(() =>
+        this.logger.info({ tenantId, provider: config.type, index }, 'SMS provider circuit closed'),
+      );
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  private row(
     message: SmsMessage,
     provider: string,
-    attempt: number,
+    attempts: SmsSendRow[],
     outcome: string,
     providerMessageId: string | null,
     error: string | null,
@@ -133,7 +237,7 @@ export class SmsDispatcher {
       tenant_id: message.tenantId,
       challenge_id: message.challengeId,
       provider,
-      attempt,
+      attempt: attempts.length + 1,
       outcome,
       provider_message_id: providerMessageId,
       error,
@@ -141,6 +245,15 @@ export class SmsDispatcher {
       created_at: now,
     };
   }
+}
+
+function normalise(err: unknown): SmsSendError {
+  if (err instanceof SmsSendError) return err;
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return new SmsSendError('retryable', 'timeout', 'The SMS provider did not answer in time');
+  }
+  if (err instanceof ApiError) return new SmsSendError('route', err.code, err.description);
+  return new SmsSendError('retryable', 'unexpected', 'The SMS provider failed unexpectedly');
 }
 
 /** Stores send attempts, inside the caller's transaction when one is given. */

@@ -1,14 +1,11 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Delivery receipts (a status on each send attempt, and every receipt kept for the timeline, once) and
+ * Delivery receipts (each kept once, matched to its send attempt by the vendor's message ID) and
  * each tenant's message settings: per-locale templates, the WebOTP domain and the Android app hash.
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types.
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('sms_sends').addColumn('delivery_status', 'text').execute();
-  await db.schema.alterTable('sms_sends').addColumn('delivery_error', 'text').execute();
-  await db.schema.alterTable('sms_sends').addColumn('status_updated_at', 'bigint').execute();
   await db.schema
     .createIndex('sms_sends_provider_message')
     .on('sms_sends')
@@ -47,7 +44,4 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('sms_message_settings').execute();
   await db.schema.dropTable('sms_receipts').execute();
   await db.schema.dropIndex('sms_sends_provider_message').execute();
-  for (const column of ['status_updated_at', 'delivery_error', 'delivery_status']) {
-    await db.schema.alterTable('sms_sends').dropColumn(column).execute();
-  }
 }

@@ -101,7 +101,11 @@ export function failureForStatus(res: OutboundResponse, label: string, now: numb
     return new SmsSendError('route', 'auth_failed', `${label} refused the credentials (HTTP ${status})${suffix}`);
   }
   if (status >= 300 && status < 400) {
-    return new SmsSendError('route', 'misconfigured', `${label} answered with a redirect (HTTP ${status}): check the base URL`);
+    return new SmsSendError(
+      'route',
+      'misconfigured',
+      `${label} answered with a redirect (HTTP ${status}): check the base URL`,
+    );
   }
   return new SmsSendError('route', 'bad_request', `${label} refused the request (HTTP ${status})${suffix}`);
 }

@@ -1,0 +1,59 @@
+import type { Deps } from '../../deps.js';
+import { ApiError, invalidRequest } from '../../errors.js';
+import { normalisePhone } from '../../lib/phone.js';
+import type { ProviderConfig } from './config-service.js';
+
+/**
+ * `POST /v1/management/sms-providers/test`: sends a real test message through one provider, chosen by
+ * its index in the tenant's list (default 0) or given whole as an unsaved config, and reports how it
+ * answered. Retries apply; failover and the circuit breaker do not, since the point is this provider.
+ */
+export async function testProvider(deps: Deps, tenantId: string, phoneNumber: string, choice: unknown) {
+  const phone = normalisePhone(phoneNumber);
+  const config = await chosenConfig(deps, tenantId, choice);
+  const now = deps.clock.now();
+  const id = `test-${deps.random.uuid()}`;
+  const { result, error, attempts } = await deps.sms.sendThrough(config, {
+    tenantId,
+    challengeId: id,
+    to: phone.e164,
+    body: `This is a test message from ${deps.config.sms.appName}, sent by Sigil to check its SMS provider.`,
+    code: '000000',
+    userId: null,
+    idempotencyKey: id,
+    actionCode: 'sms-provider-test',
+    locale: null,
+    expiresAt: now + 10 * 60_000,
+  });
+  return {
+    provider: config.type,
+    outcome: result ? 'accepted' : 'failed',
+    ...(result ? { providerMessageId: result.providerMessageId } : {}),
+    ...(error ? { error: { kind: error.kind, reason: error.reason, message: error.message } } : {}),
+    attempts: attempts.map((a) => ({
+      attempt: a.attempt,
+      outcome: a.outcome,
+      error: a.error,
+      providerMessageId: a.provider_message_id,
+      latencyMs: a.latency_ms,
+    })),
+  };
+}
+
+async function chosenConfig(deps: Deps, tenantId: string, choice: unknown): Promise<ProviderConfig> {
+  if (choice === undefined || typeof choice === 'number') {
+    const index = choice ?? 0;
+    const list = await deps.smsConfig.list(tenantId);
+    const config = Number.isInteger(index) ? list[index] : undefined;
+    if (!config) {
+      throw new ApiError(
+        'invalid_request',
+        `provider must be the index of a configured provider (0 to ${list.length - 1})`,
+      );
+    }
+    return config;
+  }
+  if (typeof choice === 'object' && choice !== null && !Array.isArray(choice))
+    return deps.smsConfig.parseOne(choice, 'provider');
+  throw invalidRequest('provider must be an index into the configured providers, or a provider config object');
+}

@@ -1,0 +1,38 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { ProviderContext, SmsMessage } from '../../src/modules/sms/providers/provider.js';
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', SIGIL_MASTER_KEY: randomBytes(32).toString('base64'), ...env });
+}
+
+/** A ProviderContext for adapters alone: no database, loopback allowed (the fakes listen there). */
+export function adapterContext(config = testConfig(), now: () => number = Date.now): ProviderContext {
+  return {
+    config,
+    db: undefined as never,
+    logger: undefined as never,
+    now,
+    uuid: randomUUID,
+    serverSecrets: async () => ['secret'],
+    policy: { allowLoopback: true, allowPrivateNetworks: false },
+    receiptUrl: (type, tenantId) => `http://127.0.0.1:9/v1/sms-receipts/${type}/${tenantId}/token`,
+  };
+}
+
+export function message(to: string, overrides: Partial<SmsMessage> = {}): SmsMessage {
+  const challengeId = randomUUID();
+  return {
+    tenantId: 'tenant-1',
+    challengeId,
+    to,
+    body: `Your Sigil verification code is 123456. It expires in 10 minutes. (${challengeId.slice(0, 8)})`,
+    code: '123456',
+    userId: null,
+    idempotencyKey: randomUUID(),
+    actionCode: 'signIn',
+    locale: null,
+    expiresAt: Date.now() + 600_000,
+    ...overrides,
+  };
+}

@@ -1,4 +1,8 @@
+import { expectations as birdExpectations, startBirdFake } from './bird.js';
 import type { ReceiptSender, VendorFake } from './common.js';
+import { expectations as messageMediaExpectations, startMessageMediaFake } from './messagemedia.js';
+import { expectations as modicaExpectations, startModicaFake } from './modica.js';
+import { startTnzFake, expectations as tnzExpectations } from './tnz.js';
 import { startTwilioFake, expectations as twilioExpectations } from './twilio.js';
 
 type Expected = { kind: 'retryable' | 'route' | 'number'; reason: string } | 'accepted';
@@ -11,4 +15,10 @@ export interface VendorCase {
 }
 
 /** Every vendor adapter with its local fake: the conformance suite and the end-to-end tests run each. */
-export const vendors: VendorCase[] = [{ type: 'twilio', start: startTwilioFake, expectations: twilioExpectations }];
+export const vendors: VendorCase[] = [
+  { type: 'twilio', start: startTwilioFake, expectations: twilioExpectations },
+  { type: 'bird', start: startBirdFake, expectations: birdExpectations },
+  { type: 'messagemedia', start: startMessageMediaFake, expectations: messageMediaExpectations },
+  { type: 'tnz', start: startTnzFake, expectations: tnzExpectations },
+  { type: 'modica', start: startModicaFake, expectations: modicaExpectations },
+];

@@ -25,6 +25,7 @@ export function message(to: string, overrides: Partial<SmsMessage> = {}): SmsMes
   return {
     tenantId: 'tenant-1',
     challengeId,
+    sendId: `${challengeId}-1`,
     to,
     body: `Your Sigil verification code is 123456. It expires in 10 minutes. (${challengeId.slice(0, 8)})`,
     code: '123456',

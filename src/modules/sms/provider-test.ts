@@ -16,6 +16,7 @@ export async function testProvider(deps: Deps, tenantId: string, phoneNumber: st
   const { result, error, attempts } = await deps.sms.sendThrough(config, {
     tenantId,
     challengeId: id,
+    sendId: id,
     to: phone.e164,
     body: `This is a test message from ${deps.config.sms.appName}, sent by Sigil to check its SMS provider.`,
     code: '000000',

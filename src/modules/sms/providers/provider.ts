@@ -7,6 +7,12 @@ import type { Db } from '../../../storage/db.js';
 export interface SmsMessage {
   tenantId: string;
   challengeId: string;
+  /**
+   * Names this sending of a code: the same across retries and failover, new for each resend. Vendors
+   * that take a client message ID (TNZ) get it, so that a retry after an ambiguous timeout can be
+   * recognised as the same message.
+   */
+  sendId: string;
   /** E.164. */
   to: string;
   body: string;

@@ -145,7 +145,17 @@ const STATUSES: Record<string, DeliveryStatus> = {
 /** What Twilio signs for a form callback: the full URL, then every parameter's name and value, sorted by name. */
 export function twilioSigningInput(url: string, params: URLSearchParams): string {
   const keys = [...new Set(params.keys())].sort();
-  return url + keys.map((k) => params.getAll(k).map((v) => k + v).join('')).join('');
+  return (
+    url +
+    keys
+      .map((k) =>
+        params
+          .getAll(k)
+          .map((v) => k + v)
+          .join(''),
+      )
+      .join('')
+  );
 }
 
 /** Signs like Twilio does; the fake uses it to send status callbacks. */

@@ -5,6 +5,7 @@ import type { Random } from '../../lib/random.js';
 import type { Db } from '../../storage/db.js';
 import type { ActionStore } from '../actions/store.js';
 import type { SmsDispatcher } from '../sms/dispatcher.js';
+import type { MessageSettingsService } from '../sms/templates/settings.js';
 import type { TokenService } from '../tokens/service.js';
 import type { UserService } from '../users/service.js';
 import type { ChallengeStore } from './store.js';
@@ -19,5 +20,6 @@ export interface ChallengeDeps {
   actions: ActionStore;
   users: UserService;
   sms: SmsDispatcher;
+  messages: MessageSettingsService;
   tokens: TokenService;
 }

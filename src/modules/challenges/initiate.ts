@@ -3,7 +3,7 @@ import { normalisePhone } from '../../lib/phone.js';
 import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
 import { ACTION_CODE_PATTERN, type ActionState } from '../actions/actions.js';
 import { DeliveryError, recordAttempts } from '../sms/dispatcher.js';
-import { otpMessage } from '../sms/message.js';
+import { composeOtpMessage } from '../sms/templates/render.js';
 import type { ChallengeDeps } from './deps.js';
 import { hashCode, parseScopes } from './otp.js';
 
@@ -169,10 +169,10 @@ async function sendCode(d: ChallengeDeps, row: ChallengeRow, code: string): Prom
     const delivery = await d.sms.send({
       tenantId: row.tenant_id,
       challengeId: row.id,
+      sendId: `${row.id}-${row.send_count}`,
       to: row.phone_number,
       code,
-      body: otpMessage({
-        appName: d.config.sms.appName,
+      body: composeOtpMessage(await d.messages.get(row.tenant_id), row.locale, {
         code,
         expiresInMinutes: Math.round(d.config.otp.ttlSeconds / 60),
       }),

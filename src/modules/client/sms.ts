@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { ApiError, invalidRequest } from '../../errors.js';
+import type { ActionRow } from '../../storage/schema.js';
 import { initiateChallenge } from '../challenges/initiate.js';
 import { verifyChallenge } from '../challenges/verify.js';
 import type { ChallengeTokenClaims } from '../tokens/service.js';
@@ -33,13 +34,23 @@ async function requireOpenAction(d: Deps, token: ChallengeTokenClaims) {
   return action;
 }
 
+/** The `locale` given to track (kept in the action's attributes): it picks the SMS template. */
+function trackedLocale(action: ActionRow): string | undefined {
+  try {
+    const locale = action.attributes ? (JSON.parse(action.attributes) as { locale?: unknown }).locale : undefined;
+    return typeof locale === 'string' ? locale : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `sms.challenge()`: sends a code to the user's enrolled number. Called again, it resends for the same
  * challenge, within the foundation's cooldown and send budget; the attempt count is kept.
  */
 export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
-  await requireOpenAction(d, token);
+  const action = await requireOpenAction(d, token);
   const pending = await d.challenges.latestForAction(tenantId, idempotencyKey);
   if (pending && pending.verified_at === null && pending.expires_at > d.clock.now()) {
     const resent = await initiateChallenge(d, tenantId, { challengeId: pending.id });
@@ -55,6 +66,7 @@ export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
     userId,
     phoneNumber: sms.phone_number,
     idempotencyKey,
+    locale: trackedLocale(action),
   });
   return { challengeId: started.challengeId };
 }
@@ -68,7 +80,7 @@ export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
  */
 export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumber: string) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
-  await requireOpenAction(d, token);
+  const action = await requireOpenAction(d, token);
   const existing = await d.users.store.authenticators(tenantId, userId);
   const granted = token.scope.split(' ').filter((s) => s === 'add:authenticators' || s === 'update:authenticators');
   if (existing.length > 0 && granted.length === 0) {
@@ -85,6 +97,7 @@ export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumbe
     userId,
     phoneNumber,
     idempotencyKey,
+    locale: trackedLocale(action),
     scope: existing.length === 0 ? 'add:authenticators' : granted.join(' '),
     authenticatorId,
   });

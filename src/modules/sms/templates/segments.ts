@@ -1,0 +1,29 @@
+import { SegmentedMessage } from 'sms-segments-calculator';
+
+export type SmsEncoding = 'GSM-7' | 'UCS-2';
+
+export interface Measure {
+  /** GSM-7 when every character is in the GSM 03.38 alphabet or its extension table, else UCS-2. */
+  encoding: SmsEncoding;
+  /** The number of SMS parts the text is sent (and usually billed) as. */
+  segments: number;
+  /**
+   * The length in the units that the limits count: GSM-7 septets, where an extension character
+   * (`{ } [ ] ~ \ | ^ €` and the form feed) takes two, or UCS-2 16-bit units, where an emoji outside
+   * the Basic Multilingual Plane takes two. One segment holds 160 septets or 70 units; a longer
+   * message is split into parts of 153 or 67, because each part carries a concatenation header.
+   */
+  characters: number;
+}
+
+/** How a text would be sent as SMS: its encoding, its segment count and its length. */
+export function measure(text: string): Measure {
+  const message = new SegmentedMessage(text);
+  const encoding = message.encodingName;
+  return {
+    encoding,
+    segments: message.segmentsCount,
+    // The library counts UCS-2 text in graphemes; the 70/67 limits count UTF-16 units, as String#length does.
+    characters: encoding === 'UCS-2' ? text.length : message.numberOfCharacters,
+  };
+}

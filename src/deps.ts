@@ -42,8 +42,12 @@ export interface DepsOverrides {
 /** Secrets that must never reach a log line, whatever a caller passes to the logger. */
 export const LOG_REDACT_PATHS = ['req.headers.authorization', 'headers.authorization', '*.apiSecretKey', '*.password'];
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } });
+/** Logs to stdout for the server; the CLI passes 2, since its stdout is its answer. */
+export function createLogger(config: Config, fd = 1): Logger {
+  return pino(
+    { level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+    pino.destination({ fd, sync: true }),
+  );
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {

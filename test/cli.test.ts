@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Authsignal, AuthsignalError } from '@authsignal/node';
@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { type RunningServer, startServer } from '../src/main.js';
 import { openDatabase } from '../src/storage/db.js';
+import { MAGIC } from './fakes/common.js';
+import { startTwilioFake } from './fakes/twilio.js';
 import { runCli } from './helpers/cli.js';
 import { databases } from './helpers/databases.js';
 import { phone } from './helpers/server.js';
@@ -176,5 +178,41 @@ describe.each(databases)('sigil CLI ($name)', { timeout: 120_000 }, (db) => {
 
     const otherTenant = await runCli(['dev', 'inbox', '--json', '--tenant', randomBytes(8).toString('hex')], env);
     expect(JSON.parse(otherTenant.stdout)).toEqual([]);
+  });
+  it('sms-providers set, list and test: validated, masked, and a real send through the fake', async () => {
+    const env = freshEnv();
+    const { tenantId } = await createTenant(env);
+    const fake = await startTwilioFake();
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'sigil-sms-'));
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify([{ ...fake.config(), accountSid: 'nope' }]));
+      const refused = await runCli(['sms-providers', 'set', '--tenant', tenantId, '--file', bad], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/providers\[0\]: twilio\.accountSid is not valid/);
+
+      const good = join(dir, 'providers.json');
+      writeFileSync(good, JSON.stringify([fake.config()]));
+      const set = await runCli(['sms-providers', 'set', '--tenant', tenantId, '--file', good], env);
+      expect(set).toMatchObject({ code: 0, stderr: '' });
+      const listed = await runCli(['sms-providers', 'list', '--tenant', tenantId], env);
+      expect(JSON.parse(listed.stdout)).toMatchObject([{ type: 'twilio', accountSid: fake.config().accountSid }]);
+      expect(listed.stdout).not.toContain(fake.config().authToken as string);
+
+      const to = phone();
+      const tested = await runCli(['sms-providers', 'test', '--tenant', tenantId, '--to', to], env);
+      expect(tested).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(tested.stdout)).toMatchObject({ provider: 'twilio', outcome: 'accepted' });
+      expect(fake.messages.filter((m) => m.to === to)).toHaveLength(1);
+
+      const failed = await runCli(['sms-providers', 'test', '--tenant', tenantId, '--to', MAGIC.optedOut], env);
+      expect(failed.code).toBe(2);
+      expect(JSON.parse(failed.stdout)).toMatchObject({
+        outcome: 'failed',
+        error: { kind: 'number', reason: 'opted_out' },
+      });
+    } finally {
+      await fake.close();
+    }
   });
 });

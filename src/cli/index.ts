@@ -1,9 +1,12 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
-import { createDeps } from '../deps.js';
+import { createDeps, createLogger } from '../deps.js';
+import { ApiError } from '../errors.js';
 import { closeOnSignals, startServer } from '../main.js';
 import { readInbox } from '../modules/sms/inbox.js';
+import { testProvider } from '../modules/sms/provider-test.js';
 import { migrate } from '../storage/db.js';
 
 const program = new Command('sigil').description(
@@ -83,6 +86,49 @@ keys
     await withDeps(async (deps) => console.log(JSON.stringify(await deps.tokens.listSigningKeys(options.tenant))));
   });
 
+const sms = program.command('sms-providers').description("manage a tenant's SMS providers (tried in order)");
+sms
+  .command('list')
+  .description('print the providers, credentials masked')
+  .requiredOption('--tenant <tenantId>', 'the tenant')
+  .action(async (options: { tenant: string }) => {
+    await withTenant(options.tenant, async (deps) =>
+      console.log(JSON.stringify(await deps.smsConfig.masked(options.tenant), null, 2)),
+    );
+  });
+sms
+  .command('set')
+  .description('replace the providers with a JSON list, from a file or stdin (-): [{"type":"twilio",...}, ...]')
+  .requiredOption('--tenant <tenantId>', 'the tenant')
+  .requiredOption('--file <path>', 'the JSON file, or - for stdin')
+  .action(async (options: { tenant: string; file: string }) => {
+    const text = readFileSync(options.file === '-' ? 0 : options.file, 'utf8');
+    let providers: unknown;
+    try {
+      providers = JSON.parse(text);
+    } catch {
+      throw new Error(`${options.file} is not JSON`);
+    }
+    const list = Array.isArray(providers) ? providers : (providers as { providers?: unknown })?.providers;
+    await withTenant(options.tenant, async (deps) => {
+      await deps.smsConfig.replace(options.tenant, { providers: list });
+      console.log(JSON.stringify(await deps.smsConfig.masked(options.tenant), null, 2));
+    });
+  });
+sms
+  .command('test')
+  .description('send a real test message through one provider and print how it answered')
+  .requiredOption('--tenant <tenantId>', 'the tenant')
+  .requiredOption('--to <phone>', 'the number to text, E.164')
+  .option('--index <n>', 'which provider, by its place in the list', nonNegativeInt, 0)
+  .action(async (options: { tenant: string; to: string; index: number }) => {
+    await withTenant(options.tenant, async (deps) => {
+      const report = await testProvider(deps, options.tenant, options.to, options.index);
+      console.log(JSON.stringify(report, null, 2));
+      if (report.outcome !== 'accepted') process.exitCode = 2;
+    });
+  });
+
 const dev = program.command('dev').description('development helpers');
 dev
   .command('inbox')
@@ -100,9 +146,23 @@ dev
     });
   });
 
+/** Runs with deps for an existing tenant; API errors print their description. */
+async function withTenant(tenantId: string, run: (deps: Awaited<ReturnType<typeof createDeps>>) => Promise<void>) {
+  await withDeps(async (deps) => {
+    await migrate(deps.db);
+    if (!(await deps.tenants.exists(tenantId))) throw new Error(`no tenant ${tenantId}`);
+    try {
+      await run(deps);
+    } catch (err) {
+      if (err instanceof ApiError) throw new Error(err.description);
+      throw err;
+    }
+  });
+}
+
 async function withDeps(run: (deps: Awaited<ReturnType<typeof createDeps>>) => Promise<void>): Promise<void> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  const deps = await createDeps(config);
+  const deps = await createDeps(config, { logger: createLogger(config, 2) });
   try {
     await run(deps);
   } finally {
@@ -113,6 +173,12 @@ async function withDeps(run: (deps: Awaited<ReturnType<typeof createDeps>>) => P
 function nonEmpty(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('must not be empty');
   return value.trim();
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
 }
 
 function positiveInt(value: string): number {

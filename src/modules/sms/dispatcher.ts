@@ -111,9 +111,9 @@ export class SmsDispatcher {
         }
         const failure = normalise(err);
         if (failure.kind === 'number') {
-          throw new DeliveryError(new ApiError('invalid_request', failure.message), attempts);
+          throw new DeliveryError(new ApiError('invalid_request', scrub(failure.message, message)), attempts);
         }
-        failures.push(failure.message);
+        failures.push(scrub(failure.message, message));
       }
     }
     throw new DeliveryError(
@@ -254,6 +254,14 @@ function normalise(err: unknown): SmsSendError {
   }
   if (err instanceof ApiError) return new SmsSendError('route', err.code, err.description);
   return new SmsSendError('retryable', 'unexpected', 'The SMS provider failed unexpectedly');
+}
+
+/**
+ * A vendor's error text goes to the API caller and, for a 502, to the log: it must not carry the code or
+ * the full number, whatever the vendor echoed back.
+ */
+function scrub(text: string, message: SmsMessage): string {
+  return text.split(message.code).join('[code]').split(message.to).join(maskPhone(message.to));
 }
 
 /** Stores send attempts, inside the caller's transaction when one is given. */

@@ -4,11 +4,19 @@
  *   signin:   POST /v1/challenge → read the code from the dev inbox → POST /v1/verify → POST /v1/claim
  *   adaptive: track (POST /v1/users/:userId/actions/withdraw, rules answer CHALLENGE_REQUIRED) →
  *             POST /v1/client/challenge/sms → read the code → POST /v1/client/verify/sms → POST /v1/validate
+ * and one without a server or database:
+ *   dispatcher: what SmsDispatcher.send() adds per message on top of the provider's send(), with a provider
+ *             that answers at once and with the Twilio fake over HTTP (bench/dispatcher.ts, run as a child)
  *
- *   npm run bench -- [--flow signin|adaptive|both] [--db sqlite|postgres|both] [--concurrency 32]
+ *   npm run bench -- [--flow signin|adaptive|both|dispatcher, or a comma-separated list such as signin,dispatcher]
+ *                    [--db sqlite|postgres|both] [--provider dev|twilio] [--concurrency 32]
  *                    [--duration 15] [--warmup 3] [--max-flows N] [--users 2000] [--profile]
  *                    [--profile-dir /tmp/sigil-prof] [--skip-build]
  *                    [--pg-url postgres://postgres@127.0.0.1:5432/test]
+ *                    [--messages 200000] [--in-flight 64]   (dispatcher only)
+ *
+ * --provider twilio: the tenant's SMS provider is the Twilio fake (test/fakes/twilio.ts), started in this
+ * process and configured with PUT /v1/management/sms-providers; codes are read from the fake's messages.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
@@ -21,13 +29,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import type { AcceptedMessage, VendorFake } from '../test/fakes/common.js';
 
 type DbName = 'sqlite' | 'postgres';
 type FlowName = 'signin' | 'adaptive';
+/** Where the server sends its SMS, and so where the bench reads the codes. */
+type ProviderName = 'dev' | 'twilio';
 
 interface Options {
   dbs: DbName[];
+  /** The flows run against a server; empty when only the dispatcher is asked for. */
   flows: FlowName[];
+  /** Run bench/dispatcher.ts (after the server flows). */
+  dispatcher: boolean;
+  /** Passed to bench/dispatcher.ts when given. */
+  dispatcherArgs: string[];
+  provider: ProviderName;
   concurrency: number;
   durationS: number;
   warmupS: number;
@@ -51,6 +68,9 @@ function parseOptions(): Options {
     options: {
       flow: { type: 'string', default: 'both' },
       db: { type: 'string', default: 'both' },
+      provider: { type: 'string', default: 'dev' },
+      messages: { type: 'string' },
+      'in-flight': { type: 'string' },
       concurrency: { type: 'string', default: '32' },
       duration: { type: 'string', default: '15' },
       warmup: { type: 'string', default: '3' },
@@ -72,22 +92,40 @@ function parseOptions(): Options {
   }
   const dbs: DbName[] = values.db === 'both' ? ['sqlite', 'postgres'] : [values.db as DbName];
   if (!dbs.every((d) => d === 'sqlite' || d === 'postgres')) throw new Error('--db must be sqlite, postgres or both');
-  const flows: FlowName[] = values.flow === 'both' ? ['signin', 'adaptive'] : [values.flow as FlowName];
-  if (!flows.every((f) => f === 'signin' || f === 'adaptive'))
-    throw new Error('--flow must be signin, adaptive or both');
+  const asked = values.flow.split(',').flatMap((f) => (f.trim() === 'both' ? ['signin', 'adaptive'] : [f.trim()]));
+  if (!asked.every((f) => f === 'signin' || f === 'adaptive' || f === 'dispatcher'))
+    throw new Error('--flow must be signin, adaptive, both or dispatcher, or a comma-separated list of them');
+  const flows = [...new Set(asked.filter((f): f is FlowName => f !== 'dispatcher'))];
+  const provider = values.provider as ProviderName;
+  if (provider !== 'dev' && provider !== 'twilio') throw new Error('--provider must be dev or twilio');
   const num = (name: string, raw: string, min: number) => {
     const n = Number(raw);
     if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
     return n;
   };
+  const dispatcherArgs = [
+    ...(values.messages === undefined ? [] : ['--messages', String(Math.floor(num('messages', values.messages, 1)))]),
+    ...(values['in-flight'] === undefined
+      ? []
+      : ['--in-flight', String(Math.floor(num('in-flight', values['in-flight'], 1)))]),
+  ];
+  const users = Math.floor(num('users', values.users, 1));
+  const concurrency = Math.floor(num('concurrency', values.concurrency, 1));
+  if (provider === 'twilio' && flows.includes('adaptive') && users < concurrency) {
+    // With the fake, a code is found by the number it went to; two flows of one user at once would mix them up.
+    throw new Error('--provider twilio with the adaptive flow needs --users ≥ --concurrency');
+  }
   return {
     dbs,
     flows,
-    concurrency: Math.floor(num('concurrency', values.concurrency, 1)),
+    dispatcher: asked.includes('dispatcher'),
+    dispatcherArgs,
+    provider,
+    concurrency,
     durationS: num('duration', values.duration, 0.1),
     warmupS: num('warmup', values.warmup, 0),
     maxFlows: Math.floor(num('max-flows', values['max-flows'], 1)),
-    users: Math.floor(num('users', values.users, 1)),
+    users,
     profile: values.profile,
     profileDir: resolve(values['profile-dir']),
     skipBuild: values['skip-build'],
@@ -260,6 +298,11 @@ class Client {
    * body at all, still with `content-type: application/json`, as the browser SDK does.
    */
   post(path: string, body: unknown, authorization = this.auth): Promise<Reply> {
+    return this.request('POST', path, body, authorization);
+  }
+
+  /** As `post`, with another method: PUT for the SMS provider configuration. */
+  request(method: 'POST' | 'PUT', path: string, body: unknown, authorization = this.auth): Promise<Reply> {
     const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
     return new Promise((ok, fail) => {
       const req = http.request(
@@ -267,7 +310,7 @@ class Client {
           agent: this.agent,
           host: '127.0.0.1',
           port: this.port,
-          method: 'POST',
+          method,
           path,
           timeout: REQUEST_TIMEOUT_MS,
           headers: { authorization, 'content-type': 'application/json', 'content-length': payload.length },
@@ -300,9 +343,12 @@ class Client {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Reading the code "as the provider received it": the dev provider's inbox table
+// Reading the code "as the provider received it": the dev provider's inbox table, or the Twilio fake's
+// messages with --provider twilio
 
 interface Inbox {
+  /** Where the codes are read, in labels and error kinds: `dev_inbox` or `Twilio fake`. */
+  source: string;
   body(challengeId: string, to: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
@@ -314,6 +360,7 @@ function sqliteInbox(path: string, tenantId: string): Inbox {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   const stmt = db.prepare<[string, string, string], { body: string }>(INBOX_SQL.replace(/\$\d/g, '?'));
   return {
+    source: 'dev_inbox',
     body: async (challengeId, to) => stmt.get(tenantId, to, challengeId)?.body,
     close: async () => {
       db.close();
@@ -324,6 +371,7 @@ function sqliteInbox(path: string, tenantId: string): Inbox {
 function postgresInbox(url: string, schema: string, tenantId: string, poolSize: number): Inbox {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path="${schema}"` });
   return {
+    source: 'dev_inbox',
     async body(challengeId, to) {
       const r = await pool.query<{ body: string }>({
         name: 'inbox',
@@ -333,6 +381,38 @@ function postgresInbox(url: string, schema: string, tenantId: string, poolSize: 
       return r.rows[0]?.body;
     },
     close: () => pool.end(),
+  };
+}
+
+/** Stands in for a message already read, so that the fake's array keeps its length (it numbers sids by it). */
+const READ_MESSAGE: AcceptedMessage = { id: '', to: '', text: '' };
+
+/**
+ * The Twilio fake's messages, by the number they went to. The fake appends every message it accepts (and
+ * every request) to arrays; each lookup moves the new messages into a map by `to` and replaces them in the
+ * array with one shared placeholder, and empties the requests, so a lookup costs the same in a long run as
+ * at the start and memory stays flat. The fake has answered before the server answers the challenge, so
+ * the message is there. Numbers are unique per flow (sign-in) or per user in flight (adaptive), and a
+ * later message to a number replaces an earlier one.
+ */
+function twilioFakeInbox(fake: VendorFake): Inbox {
+  const byTo = new Map<string, string>();
+  let read = 0;
+  return {
+    source: 'Twilio fake',
+    async body(_challengeId, to) {
+      const { messages } = fake;
+      for (; read < messages.length; read++) {
+        const m = messages[read] as AcceptedMessage;
+        byTo.set(m.to, m.text);
+        messages[read] = READ_MESSAGE;
+      }
+      fake.requests.length = 0;
+      const text = byTo.get(to);
+      byTo.delete(to);
+      return text;
+    },
+    close: () => fake.close(),
   };
 }
 
@@ -457,7 +537,7 @@ function stopwatch() {
 /** A valid NZ mobile number: +6421 and 7 digits. */
 const nzMobile = (n: number) => `+6421${String(n % 10_000_000).padStart(7, '0')}`;
 
-/** The code in an SMS body read from the dev inbox. */
+/** The code in an SMS body read from the dev inbox or the Twilio fake. */
 const codeIn = (body: string | undefined) => (body ? /\b(\d{6,10})\b/.exec(body)?.[1] : undefined);
 
 let phoneCounter = randomInt(0, 10_000_000);
@@ -493,7 +573,7 @@ const signinFlow: FlowDef<void> = {
     }
     const code = codeIn(await inbox.body(challengeId, to));
     watch.lap('codeLookup');
-    if (!code) throw new FlowError('code not in dev_inbox', `challenge ${challengeId} to ${to}`);
+    if (!code) throw new FlowError(`code not in ${inbox.source}`, `challenge ${challengeId} to ${to}`);
     const verified = await client.post('/v1/verify', { challengeId, verificationCode: code });
     watch.lap('verify');
     if (verified.status !== 200) throw new FlowError(`verify HTTP ${verified.status}`, JSON.stringify(verified.body));
@@ -618,7 +698,7 @@ const adaptiveFlow: FlowDef<AdaptiveState> = {
     }
     const code = codeIn(await inbox.body(challengeId, user.phone));
     watch.lap('codeLookup');
-    if (!code) throw new FlowError('code not in dev_inbox', `challenge ${challengeId} to ${user.phone}`);
+    if (!code) throw new FlowError(`code not in ${inbox.source}`, `challenge ${challengeId} to ${user.phone}`);
     const verified = await client.post('/v1/client/verify/sms', { verificationCode: code }, bearer);
     watch.lap('clientVerify');
     if (verified.status !== 200) {
@@ -755,6 +835,8 @@ function stats(samplesUs: number[]): Stats {
 interface Result {
   flow: FlowName;
   db: DbName;
+  /** The tenant's SMS provider: `dev` (the dev inbox) or `twilio` (the Twilio fake in the load generator). */
+  provider: ProviderName;
   date: string;
   ok: boolean;
   profile: boolean;
@@ -790,7 +872,7 @@ interface Result {
   /** All `postgres` processes on this machine (PostgreSQL runs locally and shares the cores). */
   postgresCpuPercentOfOneCore: number;
   machineCpuBusyPercent: number;
-  /** Null for a flow without targets (the adaptive flow). */
+  /** Null for a flow without targets (the adaptive flow, and any flow with --provider twilio). */
   targets: { flowsPerS: number; p99FlowMs: number; rssMiB: number; met: boolean } | null;
 }
 
@@ -799,11 +881,13 @@ const ZERO_STATS: Stats = { count: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, m
 function printResult(r: Result, flow: FlowDef<unknown>): void {
   const f = (x: number) => x.toFixed(2).padStart(8);
   const title = r.db === 'sqlite' ? 'SQLite' : 'PostgreSQL';
-  const rows = [...flow.calls, { id: 'flow', label: 'whole flow' }];
+  const rows = [...flow.calls, { id: 'flow', label: 'whole flow' }].map((c) =>
+    r.provider === 'twilio' ? { ...c, label: c.label.replace('(dev_inbox)', '(Twilio fake)') } : c,
+  );
   const width = Math.max(26, ...rows.map((c) => c.label.length + 2));
   console.log('');
   console.log(
-    `== ${title}, ${flow.title}${r.profile ? ' (with --cpu-prof)' : ''}: ${r.concurrency} clients, ${r.measuredS.toFixed(1)} s measured after ${r.warmupS} s warm-up`,
+    `== ${title}, ${flow.title}${r.provider === 'twilio' ? ', SMS through the Twilio fake' : ''}${r.profile ? ' (with --cpu-prof)' : ''}: ${r.concurrency} clients, ${r.measuredS.toFixed(1)} s measured after ${r.warmupS} s warm-up`,
   );
   console.log(`   flows/s ${r.flowsPerS.toFixed(0)}   (${r.flows} flows measured, ${r.warmupFlows} in warm-up)`);
   console.log(
@@ -817,7 +901,7 @@ function printResult(r: Result, flow: FlowDef<unknown>): void {
     `   server RSS peak ${r.server.peakRssMiB.toFixed(1)} MiB (idle before the load ${r.server.idleRssMiB.toFixed(1)} MiB, VmHWM ${r.server.vmHwmMiB.toFixed(1)} MiB, at end ${r.server.rssAtEndMiB.toFixed(1)} MiB)`,
   );
   console.log(
-    `   CPU: server ${r.server.cpuPercentOfOneCore.toFixed(0)}% of a core, load generator ${r.loadGeneratorCpuPercentOfOneCore.toFixed(0)}%, postgres ${r.postgresCpuPercentOfOneCore.toFixed(0)}%, machine busy ${r.machineCpuBusyPercent.toFixed(0)}% of ${r.machine.cpus} cores`,
+    `   CPU: server ${r.server.cpuPercentOfOneCore.toFixed(0)}% of a core, load generator${r.provider === 'twilio' ? ' (with the Twilio fake)' : ''} ${r.loadGeneratorCpuPercentOfOneCore.toFixed(0)}%, postgres ${r.postgresCpuPercentOfOneCore.toFixed(0)}%, machine busy ${r.machineCpuBusyPercent.toFixed(0)}% of ${r.machine.cpus} cores`,
   );
   const errorCount = Object.values(r.errors).reduce((a, b) => a + b, 0);
   console.log(`   errors ${errorCount}${errorCount ? `: ${JSON.stringify(r.errors)}` : ''}`);
@@ -828,7 +912,7 @@ function printResult(r: Result, flow: FlowDef<unknown>): void {
   console.log(
     t
       ? `   targets: ≥ ${t.flowsPerS} flows/s ${mark(r.flowsPerS >= t.flowsPerS)}; p99 flow ≤ ${t.p99FlowMs} ms ${mark(p99Flow <= t.p99FlowMs)}; RSS ≤ ${t.rssMiB} MiB ${mark(r.server.peakRssMiB <= t.rssMiB)}`
-      : '   targets: no target',
+      : `   targets: no target${r.provider === 'twilio' && flow.targets ? ' (the targets are for the dev provider)' : ''}`,
   );
   if (r.machineBusyBeforePercent > 15) console.log(`   (machine ${r.machineBusyBeforePercent}% busy before the run)`);
   console.log(`   RESULT: ${r.ok ? 'OK' : 'FAILED (errors)'}`);
@@ -864,6 +948,8 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
     db === 'sqlite'
       ? { DATABASE_URL: `sqlite:${sqlitePath}` }
       : { DATABASE_URL: opts.pgUrl, SIGIL_DATABASE_SCHEMA: schema };
+  // The Twilio fake listens on loopback: allow it explicitly (development allows it already).
+  if (opts.provider === 'twilio') dbEnv.SIGIL_WEBHOOK_ALLOW_LOOPBACK = 'true';
   const port = await freePort();
   const env = serverEnv(dbEnv, port, tmp);
   let server: Server | undefined;
@@ -872,11 +958,19 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
   let sampler: NodeJS.Timeout | undefined;
   try {
     server = await startServer(env, port, opts);
-    inbox =
-      db === 'sqlite'
-        ? sqliteInbox(sqlitePath, server.tenantId)
-        : postgresInbox(opts.pgUrl, schema, server.tenantId, Math.min(opts.concurrency, 8));
     client = new Client(port, server.apiSecretKey, opts.concurrency);
+    if (opts.provider === 'twilio') {
+      // Loaded only here: it compiles src/ modules (through tsx) that the dev runs do not need.
+      const { startTwilioFake } = await import('../test/fakes/twilio.js');
+      const fake = await startTwilioFake();
+      inbox = twilioFakeInbox(fake);
+      await configureProvider(client, server, fake);
+    } else {
+      inbox =
+        db === 'sqlite'
+          ? sqliteInbox(sqlitePath, server.tenantId)
+          : postgresInbox(opts.pgUrl, schema, server.tenantId, Math.min(opts.concurrency, 8));
+    }
     const pid = server.pid;
 
     let peakRssKiB = 0;
@@ -923,10 +1017,12 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
     const p99FlowMs = (latency.flow ?? ZERO_STATS).p99Ms;
     const flowsPerS = Math.round((rec.flows / load.measuredS) * 10) / 10;
     const peakRssMiB = Math.round((peakRssKiB / 1024) * 10) / 10;
-    const targets = flow.targets;
+    // The targets are set for the dev provider; the Twilio fake shares the load generator's process and cores.
+    const targets = opts.provider === 'dev' ? flow.targets : undefined;
     const result: Result = {
       flow: flow.name,
       db,
+      provider: opts.provider,
       date: new Date().toISOString(),
       ok: rec.errors.size === 0 && rec.flows > 0,
       profile: opts.profile,
@@ -990,6 +1086,23 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
   }
 }
 
+/** Makes the Twilio fake the bench tenant's only SMS provider (not measured). */
+async function configureProvider(client: Client, server: Server, fake: VendorFake): Promise<void> {
+  const reply = await client.request(
+    'PUT',
+    '/v1/management/sms-providers',
+    { providers: [fake.config()] },
+    basicAuth(server.managementSecretKey),
+  );
+  const providers = reply.body.providers;
+  if (reply.status !== 200 || !Array.isArray(providers) || providers.length !== 1 || providers[0]?.type !== 'twilio') {
+    throw new Error(
+      `setup: PUT /v1/management/sms-providers answered HTTP ${reply.status}: ${JSON.stringify(reply.body)}`,
+    );
+  }
+  console.log(`   setup: SMS provider is the Twilio fake at ${fake.url}, in this process`);
+}
+
 async function dropSchema(url: string, schema: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -1004,28 +1117,43 @@ function sleep(ms: number): Promise<void> {
   return new Promise((ok) => setTimeout(ok, ms));
 }
 
+/** The dispatcher measurement, bench/dispatcher.ts, in a process of its own (no server, no database). */
+function runDispatcher(opts: Options): boolean {
+  const args = ['--import', 'tsx', join(ROOT, 'bench/dispatcher.ts'), ...opts.dispatcherArgs];
+  console.log(`\nbench dispatcher: ${process.execPath} ${args.join(' ')}`);
+  const child = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  if (child.error) throw child.error;
+  return child.status === 0;
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions();
-  if (!opts.skipBuild) build();
+  // The dispatcher measurement runs src/ through tsx: only the server flows need dist/.
+  if (!opts.skipBuild && opts.flows.length > 0) build();
   const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
+  const providerSuffix = opts.provider === 'dev' ? '' : `-${opts.provider}`;
   let failed = false;
-  for (const db of opts.dbs) {
+  for (const db of opts.flows.length > 0 ? opts.dbs : []) {
     // Each flow gets its own server and database, so one does not affect the other.
     for (const name of opts.flows) {
       const flow = FLOWS[name];
       console.log(
-        `\nbench ${db}, ${flow.title}: starting the server${opts.profile ? ` with --cpu-prof into ${opts.profileDir}` : ''}, ${opts.concurrency} clients, ${opts.warmupS} s warm-up + ${opts.durationS} s`,
+        `\nbench ${db}, ${flow.title}${opts.provider === 'twilio' ? ', SMS through the Twilio fake' : ''}: starting the server${opts.profile ? ` with --cpu-prof into ${opts.profileDir}` : ''}, ${opts.concurrency} clients, ${opts.warmupS} s warm-up + ${opts.durationS} s`,
       );
       const result = await benchOne(db, flow, opts);
       printResult(result, flow);
-      const file = join(resultsDir, `${stamp}-${db}-${flow.name}${opts.profile ? '-profile' : ''}.json`);
+      const file = join(
+        resultsDir,
+        `${stamp}-${db}-${flow.name}${providerSuffix}${opts.profile ? '-profile' : ''}.json`,
+      );
       writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
       console.log(`   wrote ${file.slice(ROOT.length + 1)}`);
       if (!result.ok) failed = true;
     }
   }
+  if (opts.dispatcher && !runDispatcher(opts)) failed = true;
   if (opts.profile)
     console.log(`\nCPU profiles are in ${opts.profileDir}; summarise with: npx tsx bench/summarize-profile.ts <file>`);
   process.exitCode = failed ? 1 : 0;

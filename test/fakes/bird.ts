@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { birdSignature } from '../../src/modules/sms/providers/bird.js';
 import {
   type AcceptedMessage,
-  firstTime,
+  commonScenarios,
+  type Expectations,
   json,
   MAGIC,
   postTo,
   type ReceiptSender,
   type RecordedRequest,
-  startFakeServer,
+  startVendorFake,
+  uuidOf,
   type VendorFake,
 } from './common.js';
 
@@ -23,10 +24,7 @@ const SIGNING_KEY = 'bird-signing-key-0123456789';
  * format synchronously (422 naming the identifierValue), but reports opt-outs and insufficient credit
  * only asynchronously, as a failed `sms.outbound` webhook (sms-providers.md §1, §3).
  */
-export const expectations: Record<
-  'invalidNumber' | 'optedOut' | 'insufficientFunds',
-  { kind: 'retryable' | 'route' | 'number'; reason: string } | 'accepted'
-> = {
+export const expectations: Expectations = {
   invalidNumber: { kind: 'number', reason: 'invalid_number' },
   optedOut: 'accepted',
   insufficientFunds: 'accepted',
@@ -60,15 +58,17 @@ interface BirdRequest {
  */
 export async function startBirdFake(): Promise<VendorFake & ReceiptSender> {
   const messages: (AcceptedMessage & { reference?: string; createdAt: string })[] = [];
-  const once = new Set<string>();
-  let down = false;
   const error = (res: ServerResponse, status: number, code: string, message: string, extra = {}, headers = {}) =>
     json(res, status, { code, message, ...extra }, headers);
   const invalid = (res: ServerResponse, details: Record<string, string[]>) =>
     error(res, 422, 'InvalidPayload', 'One or more fields provided in the request body are malformed', { details });
 
+  const scenario = commonScenarios({
+    rateLimited: (res, headers) => error(res, 429, 'TooManyRequests', 'Too many requests', {}, headers),
+    serverError: (res) => error(res, 500, 'InternalServerError', 'An internal error occurred'),
+  });
+
   const handle = (req: RecordedRequest, res: ServerResponse) => {
-    if (down) return error(res, 503, 'ServiceUnavailable', 'Service temporarily unavailable');
     const path = /^\/workspaces\/([^/]+)\/channels\/([^/]+)\/messages$/.exec(req.url);
     if (req.method !== 'POST' || !path) return error(res, 404, 'NotFound', 'The requested resource was not found');
     if (req.headers.authorization !== `AccessKey ${ACCESS_KEY}`) {
@@ -113,21 +113,7 @@ export async function startBirdFake(): Promise<VendorFake & ReceiptSender> {
     if (payload.reference !== undefined && typeof payload.reference !== 'string') {
       return invalid(res, { '.reference': ['must be a string'] });
     }
-    switch (to) {
-      case MAGIC.rateLimited:
-        return error(res, 429, 'TooManyRequests', 'Too many requests', {}, { 'retry-after': '1' });
-      case MAGIC.serverError:
-        return error(res, 500, 'InternalServerError', 'An internal error occurred');
-      case MAGIC.hang:
-        return; // never answers
-      case MAGIC.rateLimitedOnce:
-        if (firstTime(once, to))
-          return error(res, 429, 'TooManyRequests', 'Too many requests', {}, { 'retry-after': '1' });
-        break;
-      case MAGIC.serverErrorOnce:
-        if (firstTime(once, to)) return error(res, 500, 'InternalServerError', 'An internal error occurred');
-        break;
-    }
+    if (scenario(to, res)) return;
     // Opted-out and unfunded numbers are accepted too: Bird tells by webhook (see FAILURES).
     const id = `00000000-0000-4000-8000-${messages.length.toString(16).padStart(12, '0')}`;
     const createdAt = new Date().toISOString();
@@ -151,26 +137,16 @@ export async function startBirdFake(): Promise<VendorFake & ReceiptSender> {
     lastStatusAt: updatedAt,
   });
 
-  const server = await startFakeServer(handle);
-  const config = {
+  const fake = await startVendorFake({
     type: 'bird',
-    accessKey: ACCESS_KEY,
-    workspaceId: WORKSPACE_ID,
-    channelId: CHANNEL_ID,
-    signingKey: SIGNING_KEY,
-    baseUrl: server.url,
-  };
-  return {
-    type: 'bird',
-    url: server.url,
-    config: () => ({ ...config }),
-    wrongCredentials: () => ({ ...config, accessKey: 'bird-access-key-wrong-000000000000000000' }),
-    requests: server.requests,
+    fields: { accessKey: ACCESS_KEY, workspaceId: WORKSPACE_ID, channelId: CHANNEL_ID, signingKey: SIGNING_KEY },
+    wrong: { accessKey: 'bird-access-key-wrong-000000000000000000' },
     messages,
-    setDown: (d) => {
-      down = d;
-    },
-    close: server.close,
+    outage: (res) => error(res, 503, 'ServiceUnavailable', 'Service temporarily unavailable'),
+    handle,
+  });
+  return {
+    ...fake,
     async postReceipt(url, messageId, outcome, options = {}) {
       const message = messages.find((m) => m.id === messageId);
       const failure = (message && FAILURES[message.to]) ?? (outcome === 'failed' ? DEFAULT_FAILURE : undefined);
@@ -198,10 +174,4 @@ export async function startBirdFake(): Promise<VendorFake & ReceiptSender> {
       });
     },
   };
-}
-
-/** A stable UUID-shaped id derived from a string. */
-function uuidOf(seed: string): string {
-  const h = createHash('sha256').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

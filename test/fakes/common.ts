@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -22,6 +23,12 @@ export const MAGIC = {
   /** 500 the first time, then accepted. */
   serverErrorOnce: '+64211000009',
 } as const;
+
+/** What a vendor does at once with the magic numbers whose handling differs between vendors. */
+export type Expectations = Record<
+  'invalidNumber' | 'optedOut' | 'insufficientFunds',
+  { kind: 'retryable' | 'route' | 'number'; reason: string } | 'accepted'
+>;
 
 export interface RecordedRequest {
   method: string;
@@ -142,4 +149,76 @@ export async function postTo(url: string, body: string, headers: Record<string, 
   const res = await fetch(url, { method: 'POST', body, headers });
   await res.arrayBuffer();
   return res.status;
+}
+
+/**
+ * Starts a vendor fake on a local server and wraps it as a VendorFake. While the fake is down, `outage`
+ * answers every request (the vendor's own 503); otherwise `handle` does. The config is `type`, then
+ * `fields`, then `baseUrl` pointing at the fake; `wrongCredentials()` is that config with `wrong` over it.
+ */
+export async function startVendorFake(vendor: {
+  type: string;
+  fields: Record<string, unknown>;
+  wrong: Record<string, unknown>;
+  messages: AcceptedMessage[];
+  outage: (res: ServerResponse) => void;
+  handle: Handler;
+}): Promise<VendorFake> {
+  let down = false;
+  const server = await startFakeServer((req, res) => (down ? vendor.outage(res) : vendor.handle(req, res)));
+  const config = { type: vendor.type, ...vendor.fields, baseUrl: server.url };
+  return {
+    type: vendor.type,
+    url: server.url,
+    config: () => ({ ...config }),
+    wrongCredentials: () => ({ ...config, ...vendor.wrong }),
+    requests: server.requests,
+    messages: vendor.messages,
+    setDown: (d) => {
+      down = d;
+    },
+    close: server.close,
+  };
+}
+
+/**
+ * The magic numbers that every vendor fake answers alike but for its own error bodies: 429 with
+ * `Retry-After: 1` and 500 (each every time, or the first time only), and no answer at all. Returns a
+ * function that answers `to` when it is one of them, with the vendor's `answers`, and says whether it did
+ * (a hang counts); the vendor handles any other number.
+ */
+export function commonScenarios(answers: {
+  rateLimited(res: ServerResponse, headers: Record<string, string>): void;
+  serverError(res: ServerResponse): void;
+}): (to: string, res: ServerResponse) => boolean {
+  const once = new Set<string>();
+  const retryAfter = { 'retry-after': '1' };
+  return (to, res) => {
+    switch (to) {
+      case MAGIC.rateLimitedOnce:
+        if (!firstTime(once, to)) return false;
+        answers.rateLimited(res, retryAfter);
+        return true;
+      case MAGIC.rateLimited:
+        answers.rateLimited(res, retryAfter);
+        return true;
+      case MAGIC.serverErrorOnce:
+        if (!firstTime(once, to)) return false;
+        answers.serverError(res);
+        return true;
+      case MAGIC.serverError:
+        answers.serverError(res);
+        return true;
+      case MAGIC.hang:
+        return true; // never answers
+      default:
+        return false;
+    }
+  };
+}
+
+/** A stable UUID-shaped id derived from a string. */
+export function uuidOf(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

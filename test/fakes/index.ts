@@ -1,17 +1,15 @@
 import { expectations as birdExpectations, startBirdFake } from './bird.js';
-import type { ReceiptSender, VendorFake } from './common.js';
+import type { Expectations, ReceiptSender, VendorFake } from './common.js';
 import { expectations as messageMediaExpectations, startMessageMediaFake } from './messagemedia.js';
 import { expectations as modicaExpectations, startModicaFake } from './modica.js';
 import { startTnzFake, expectations as tnzExpectations } from './tnz.js';
 import { startTwilioFake, expectations as twilioExpectations } from './twilio.js';
 
-type Expected = { kind: 'retryable' | 'route' | 'number'; reason: string } | 'accepted';
-
 export interface VendorCase {
   type: string;
   start(): Promise<VendorFake & Partial<ReceiptSender>>;
   /** What the vendor does with the magic numbers that fail at once: an error, or accept and fail by receipt. */
-  expectations: Record<'invalidNumber' | 'optedOut' | 'insufficientFunds', Expected>;
+  expectations: Expectations;
 }
 
 /** Every vendor adapter with its local fake: the conformance suite and the end-to-end tests run each. */

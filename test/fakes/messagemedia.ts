@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
   type AcceptedMessage,
   basicAuth,
-  firstTime,
+  commonScenarios,
+  type Expectations,
   json,
   MAGIC,
   postTo,
   type ReceiptSender,
   type RecordedRequest,
-  startFakeServer,
+  startVendorFake,
+  uuidOf,
   type VendorFake,
 } from './common.js';
 
@@ -23,10 +24,7 @@ const REGISTERED_SOURCES = ['SigilTest', '+6421555000'];
  * destination synchronously (400 naming destination_number), but blocked numbers and insufficient credit
  * come later as `rejected` delivery reports (sms-providers.md §1, §4).
  */
-export const expectations: Record<
-  'invalidNumber' | 'optedOut' | 'insufficientFunds',
-  { kind: 'retryable' | 'route' | 'number'; reason: string } | 'accepted'
-> = {
+export const expectations: Expectations = {
   invalidNumber: { kind: 'number', reason: 'invalid_number' },
   optedOut: 'accepted',
   insufficientFunds: 'accepted',
@@ -55,15 +53,17 @@ interface Accepted extends AcceptedMessage {
  */
 export async function startMessageMediaFake(): Promise<VendorFake & ReceiptSender> {
   const messages: Accepted[] = [];
-  const once = new Set<string>();
-  let down = false;
   const error = (res: ServerResponse, status: number, message: string, details?: string[], headers = {}) =>
     json(res, status, { message, ...(details ? { details } : {}) }, headers);
   const badRequest = (res: ServerResponse, details: string[]) =>
     error(res, 400, 'Request failed to parse correctly, please check the request format', details);
 
+  const scenario = commonScenarios({
+    rateLimited: (res, headers) => error(res, 429, 'Too Many Requests', undefined, headers),
+    serverError: (res) => error(res, 500, 'Internal Server Error'),
+  });
+
   const handle = (req: RecordedRequest, res: ServerResponse) => {
-    if (down) return error(res, 503, 'Service Unavailable');
     const auth = basicAuth(req);
     if (!auth || auth.user !== API_KEY || auth.password !== API_SECRET) {
       return error(res, 401, 'Invalid authentication credentials');
@@ -87,20 +87,7 @@ export async function startMessageMediaFake(): Promise<VendorFake & ReceiptSende
     if (details.length > 0) return badRequest(res, details);
     const to = (items as Record<string, unknown>[]).map((m) => m.destination_number as string);
     for (const number of to) {
-      switch (number) {
-        case MAGIC.rateLimited:
-          return error(res, 429, 'Too Many Requests', undefined, { 'retry-after': '1' });
-        case MAGIC.serverError:
-          return error(res, 500, 'Internal Server Error');
-        case MAGIC.hang:
-          return; // never answers
-        case MAGIC.rateLimitedOnce:
-          if (firstTime(once, number)) return error(res, 429, 'Too Many Requests', undefined, { 'retry-after': '1' });
-          break;
-        case MAGIC.serverErrorOnce:
-          if (firstTime(once, number)) return error(res, 500, 'Internal Server Error');
-          break;
-      }
+      if (scenario(number, res)) return;
     }
     // Blocked and unfunded numbers are accepted too: MessageMedia tells by delivery report (see FAILURES).
     const accepted = (items as Record<string, unknown>[]).map((item) => {
@@ -121,25 +108,16 @@ export async function startMessageMediaFake(): Promise<VendorFake & ReceiptSende
     json(res, 202, { messages: accepted });
   };
 
-  const server = await startFakeServer(handle);
-  const config = {
+  const fake = await startVendorFake({
     type: 'messagemedia',
-    apiKey: API_KEY,
-    apiSecret: API_SECRET,
-    sourceNumber: 'SigilTest',
-    baseUrl: server.url,
-  };
-  return {
-    type: 'messagemedia',
-    url: server.url,
-    config: () => ({ ...config }),
-    wrongCredentials: () => ({ ...config, apiSecret: 'mmSecretWrong000000000000000000' }),
-    requests: server.requests,
+    fields: { apiKey: API_KEY, apiSecret: API_SECRET, sourceNumber: 'SigilTest' },
+    wrong: { apiSecret: 'mmSecretWrong000000000000000000' },
     messages,
-    setDown: (d) => {
-      down = d;
-    },
-    close: server.close,
+    outage: (res) => error(res, 503, 'Service Unavailable'),
+    handle,
+  });
+  return {
+    ...fake,
     async postReceipt(url, messageId, outcome, _options = {}) {
       // Unsigned, as by default: the token in the URL authenticates it, so `tamper` changes nothing.
       const message = messages.find((m) => m.id === messageId);
@@ -234,10 +212,4 @@ function sourceProblems(m: Record<string, unknown>, at: string): string[] {
   }
   if (!REGISTERED_SOURCES.includes(source)) return [`${at}/source_number: ${source} is not registered to this account`];
   return [];
-}
-
-/** A stable UUID-shaped id derived from a string. */
-function uuidOf(seed: string): string {
-  const h = createHash('sha256').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

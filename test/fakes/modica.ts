@@ -2,11 +2,12 @@ import type { ServerResponse } from 'node:http';
 import {
   type AcceptedMessage,
   basicAuth,
-  firstTime,
+  commonScenarios,
+  type Expectations,
   json,
   MAGIC,
   type RecordedRequest,
-  startFakeServer,
+  startVendorFake,
   type VendorFake,
 } from './common.js';
 
@@ -15,10 +16,7 @@ const PASSWORD = 'Zk3p9Qx7Lm2Vt8Rw';
 const SOURCE = '2227';
 
 /** What the conformance suite should expect for the magic numbers that differ between vendors. */
-export const expectations: Record<
-  'invalidNumber' | 'optedOut' | 'insufficientFunds',
-  { kind: 'retryable' | 'route' | 'number'; reason: string } | 'accepted'
-> = {
+export const expectations: Expectations = {
   invalidNumber: { kind: 'number', reason: 'invalid_number' },
   // Modica documents no opt-out error: the gateway accepts and only a DLR (which Sigil does not read) tells.
   optedOut: 'accepted',
@@ -33,14 +31,16 @@ export const expectations: Record<
  */
 export async function startModicaFake(): Promise<VendorFake> {
   const messages: AcceptedMessage[] = [];
-  const once = new Set<string>();
-  let down = false;
   let nextId = 1000;
   const error = (res: ServerResponse, status: number, code: string, description: string, headers = {}) =>
     json(res, status, { error: code, error_description: description }, headers);
 
+  const scenario = commonScenarios({
+    rateLimited: (res, headers) => error(res, 429, 'rate_limited', 'Too Many Requests', headers),
+    serverError: (res) => error(res, 500, 'send_failed', 'Unknown error sending message'),
+  });
+
   const handle = (req: RecordedRequest, res: ServerResponse) => {
-    if (down) return error(res, 503, 'service_unavailable', 'Service Unavailable');
     if (req.method !== 'POST' || req.url !== '/rest/gateway/messages') return error(res, 404, 'not_found', 'Not Found');
     const auth = basicAuth(req);
     if (!auth || auth.user !== APPLICATION || auth.password !== PASSWORD) {
@@ -78,45 +78,20 @@ export async function startModicaFake(): Promise<VendorFake> {
         return error(res, 400, 'invalid_attrib', 'destination is not a valid mobile number');
       case MAGIC.insufficientFunds:
         return error(res, 403, 'forbidden', 'Application is suspended');
-      case MAGIC.rateLimited:
-        return error(res, 429, 'rate_limited', 'Too Many Requests', { 'retry-after': '1' });
-      case MAGIC.serverError:
-        return error(res, 500, 'send_failed', 'Unknown error sending message');
-      case MAGIC.hang:
-        return; // never answers
-      case MAGIC.rateLimitedOnce:
-        if (firstTime(once, destination)) {
-          return error(res, 429, 'rate_limited', 'Too Many Requests', { 'retry-after': '1' });
-        }
-        break;
-      case MAGIC.serverErrorOnce:
-        if (firstTime(once, destination)) return error(res, 500, 'send_failed', 'Unknown error sending message');
-        break;
     }
+    if (scenario(destination, res)) return;
     // optedOut and failsByReceipt are accepted: Modica reports them only in DLRs.
     const id = nextId++;
     messages.push({ id: String(id), to: destination, text: content });
     json(res, 201, [id]);
   };
 
-  const server = await startFakeServer(handle);
-  const config = {
+  return startVendorFake({
     type: 'modica',
-    applicationName: APPLICATION,
-    password: PASSWORD,
-    source: SOURCE,
-    baseUrl: server.url,
-  };
-  return {
-    type: 'modica',
-    url: server.url,
-    config: () => ({ ...config }),
-    wrongCredentials: () => ({ ...config, password: 'Wrong-Password-0000' }),
-    requests: server.requests,
+    fields: { applicationName: APPLICATION, password: PASSWORD, source: SOURCE },
+    wrong: { password: 'Wrong-Password-0000' },
     messages,
-    setDown: (d) => {
-      down = d;
-    },
-    close: server.close,
-  };
+    outage: (res) => error(res, 503, 'service_unavailable', 'Service Unavailable'),
+    handle,
+  });
 }

@@ -1,13 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import {
   type AcceptedMessage,
-  firstTime,
+  commonScenarios,
+  type Expectations,
   json,
   MAGIC,
   postTo,
   type ReceiptSender,
   type RecordedRequest,
-  startFakeServer,
+  startVendorFake,
   type VendorFake,
 } from './common.js';
 
@@ -16,10 +17,7 @@ const AUTH_TOKEN = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzaWdpbC10ZXN
 const FROM = '+6421000000';
 
 /** What the conformance suite should expect for the magic numbers that differ between vendors. */
-export const expectations: Record<
-  'invalidNumber' | 'optedOut' | 'insufficientFunds',
-  { kind: 'retryable' | 'route' | 'number'; reason: string } | 'accepted'
-> = {
+export const expectations: Expectations = {
   invalidNumber: { kind: 'number', reason: 'invalid_number' },
   // TNZ accepts opted-out numbers and fails them later (sms-providers.md §1, quoting TNZ support).
   optedOut: 'accepted',
@@ -42,13 +40,15 @@ const FAILED_LATER: Record<string, { Status: string; Result: string }> = {
  */
 export async function startTnzFake(): Promise<VendorFake & ReceiptSender> {
   const messages: (AcceptedMessage & { reference?: string })[] = [];
-  const once = new Set<string>();
-  let down = false;
   const failed = (res: ServerResponse, status: number, error: string, headers = {}) =>
     json(res, status, { Result: 'Failed', ErrorMessage: [error] }, headers);
 
+  const scenario = commonScenarios({
+    rateLimited: (res, headers) => failed(res, 429, 'Too Many Requests', headers),
+    serverError: (res) => failed(res, 500, 'Error occurred while creating job'),
+  });
+
   const handle = (req: RecordedRequest, res: ServerResponse) => {
-    if (down) return failed(res, 503, 'Service Unavailable');
     if (req.method !== 'POST' || req.url !== '/api/v2.04/send/sms') return failed(res, 404, 'Not Found');
     if (req.headers.authorization !== `Basic ${AUTH_TOKEN}`) {
       return json(res, 401, { Result: 'Failed', ErrorMessage: ['Unauthorized'] });
@@ -84,22 +84,8 @@ export async function startTnzFake(): Promise<VendorFake & ReceiptSender> {
       return failed(res, 400, 'Invalid WebhookCallbackFormat');
     }
     const to = valid[0] as string;
-    switch (to) {
-      case MAGIC.invalidNumber:
-        return failed(res, 400, 'Error - Could not find any valid destination(s).');
-      case MAGIC.rateLimited:
-        return failed(res, 429, 'Too Many Requests', { 'retry-after': '1' });
-      case MAGIC.serverError:
-        return failed(res, 500, 'Error occurred while creating job');
-      case MAGIC.hang:
-        return; // never answers
-      case MAGIC.rateLimitedOnce:
-        if (firstTime(once, to)) return failed(res, 429, 'Too Many Requests', { 'retry-after': '1' });
-        break;
-      case MAGIC.serverErrorOnce:
-        if (firstTime(once, to)) return failed(res, 500, 'Error occurred while creating job');
-        break;
-    }
+    if (to === MAGIC.invalidNumber) return failed(res, 400, 'Error - Could not find any valid destination(s).');
+    if (scenario(to, res)) return;
     // TNZ echoes the client's MessageID, or makes a UUID.
     const id =
       typeof MessageID === 'string'
@@ -115,19 +101,16 @@ export async function startTnzFake(): Promise<VendorFake & ReceiptSender> {
     json(res, 200, { Result: 'Success', MessageID: id, ErrorMessage: [] });
   };
 
-  const server = await startFakeServer(handle);
-  const config = { type: 'tnz', apiKey: AUTH_TOKEN, fromNumber: FROM, baseUrl: server.url };
-  return {
+  const fake = await startVendorFake({
     type: 'tnz',
-    url: server.url,
-    config: () => ({ ...config }),
-    wrongCredentials: () => ({ ...config, apiKey: `${AUTH_TOKEN.slice(0, -4)}AAAA` }),
-    requests: server.requests,
+    fields: { apiKey: AUTH_TOKEN, fromNumber: FROM },
+    wrong: { apiKey: `${AUTH_TOKEN.slice(0, -4)}AAAA` },
     messages,
-    setDown: (d) => {
-      down = d;
-    },
-    close: server.close,
+    outage: (res) => failed(res, 503, 'Service Unavailable'),
+    handle,
+  });
+  return {
+    ...fake,
     /**
      * The JSON webhook TNZ sends when processing ends. Its fields are not documented [INF]: these mirror
      * the status poll's recipient fields. It is unsigned, so `tamper` spoils the secret token in the URL.

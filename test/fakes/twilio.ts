@@ -3,13 +3,13 @@ import { twilioSignature } from '../../src/modules/sms/providers/twilio.js';
 import {
   type AcceptedMessage,
   basicAuth,
-  firstTime,
+  commonScenarios,
   json,
   MAGIC,
   postTo,
   type ReceiptSender,
   type RecordedRequest,
-  startFakeServer,
+  startVendorFake,
   type VendorFake,
 } from './common.js';
 
@@ -23,13 +23,15 @@ const FROM = '+15017122661';
  */
 export async function startTwilioFake(): Promise<VendorFake & ReceiptSender> {
   const messages: AcceptedMessage[] = [];
-  const once = new Set<string>();
-  let down = false;
   const error = (res: ServerResponse, status: number, code: number, message: string, headers = {}) =>
     json(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, headers);
 
+  const scenario = commonScenarios({
+    rateLimited: (res, headers) => error(res, 429, 20429, 'Too Many Requests', headers),
+    serverError: (res) => error(res, 500, 20500, 'An internal server error has occurred'),
+  });
+
   const handle = (req: RecordedRequest, res: ServerResponse) => {
-    if (down) return error(res, 503, 20503, 'Service Unavailable');
     const path = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(req.url);
     if (req.method !== 'POST' || !path) return error(res, 404, 20404, 'The requested resource was not found');
     const auth = basicAuth(req);
@@ -74,19 +76,8 @@ export async function startTwilioFake(): Promise<VendorFake & ReceiptSender> {
         return error(res, 400, 21610, 'Attempt to send to unsubscribed recipient');
       case MAGIC.insufficientFunds:
         return error(res, 401, 20005, 'Account not active');
-      case MAGIC.rateLimited:
-        return error(res, 429, 20429, 'Too Many Requests', { 'retry-after': '1' });
-      case MAGIC.serverError:
-        return error(res, 500, 20500, 'An internal server error has occurred');
-      case MAGIC.hang:
-        return; // never answers
-      case MAGIC.rateLimitedOnce:
-        if (firstTime(once, to)) return error(res, 429, 20429, 'Too Many Requests', { 'retry-after': '1' });
-        break;
-      case MAGIC.serverErrorOnce:
-        if (firstTime(once, to)) return error(res, 500, 20500, 'An internal server error has occurred');
-        break;
     }
+    if (scenario(to, res)) return;
     const sid = `SM${messages.length.toString(16).padStart(32, '0')}`;
     messages.push({ id: sid, to, text: body, callbackUrl: callback ?? undefined });
     json(res, 201, {
@@ -107,19 +98,16 @@ export async function startTwilioFake(): Promise<VendorFake & ReceiptSender> {
     });
   };
 
-  const server = await startFakeServer(handle);
-  const config = { type: 'twilio', accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, baseUrl: server.url };
-  return {
+  const fake = await startVendorFake({
     type: 'twilio',
-    url: server.url,
-    config: () => ({ ...config }),
-    wrongCredentials: () => ({ ...config, authToken: '0'.repeat(32) }),
-    requests: server.requests,
+    fields: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM },
+    wrong: { authToken: '0'.repeat(32) },
     messages,
-    setDown: (d) => {
-      down = d;
-    },
-    close: server.close,
+    outage: (res) => error(res, 503, 20503, 'Service Unavailable'),
+    handle,
+  });
+  return {
+    ...fake,
     async postReceipt(url, messageId, outcome, options = {}) {
       const message = messages.find((m) => m.id === messageId);
       const failed = outcome === 'failed' || message?.to === MAGIC.failsByReceipt;

@@ -1,38 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { type BirdConfig, birdProvider, birdSignature } from '../../src/modules/sms/providers/bird.js';
-import {
-  type InboundReceipt,
-  type ProviderContext,
-  ReceiptRefused,
-  type SmsMessage,
-  SmsSendError,
-} from '../../src/modules/sms/providers/provider.js';
+import { type InboundReceipt, ReceiptRefused } from '../../src/modules/sms/providers/provider.js';
 import { expectations, startBirdFake } from '../fakes/bird.js';
-import { MAGIC, type ReceiptSender, startFakeServer, type VendorFake } from '../fakes/common.js';
+import { MAGIC, type ReceiptSender, type VendorFake } from '../fakes/common.js';
+import { adapterContext, failure, message, startReceiptSink, testConfig } from './context.js';
 
-const config = loadConfig({ NODE_ENV: 'test', SIGIL_MASTER_KEY: randomBytes(32).toString('base64') });
-const ctx: ProviderContext = {
-  config,
-  db: undefined as never,
-  logger: undefined as never,
-  now: () => Date.now(),
-  uuid: randomUUID,
-  serverSecrets: async () => [],
-  policy: { allowLoopback: true, allowPrivateNetworks: false },
-  receiptUrl: () => 'http://127.0.0.1:9/v1/sms-receipts/x/t/tok',
-};
+const config = testConfig();
+const ctx = adapterContext(config);
 
 let fake: VendorFake & ReceiptSender;
 /** Where the fake posts receipts: records them so that readReceipt can read them as Sigil would. */
-let sink: Awaited<ReturnType<typeof startFakeServer>>;
+let sink: Awaited<ReturnType<typeof startReceiptSink>>;
 
 beforeAll(async () => {
   fake = await startBirdFake();
-  sink = await startFakeServer((_req, res) => {
-    res.writeHead(200).end();
-  });
+  sink = await startReceiptSink();
 });
 afterAll(async () => {
   await fake.close();
@@ -41,33 +24,12 @@ afterAll(async () => {
 
 const parse = (raw: Record<string, unknown>) => birdProvider.parse(raw, config);
 const provider = (raw = fake.config()) => birdProvider.create(parse(raw), ctx);
-const message = (to: string): SmsMessage => ({
-  tenantId: 'tenant-1',
-  challengeId: `ch_${randomUUID()}`,
-  sendId: `send_${randomUUID()}`,
-  to,
-  body: 'Your code is 123456',
-  code: '123456',
-  userId: null,
-  idempotencyKey: randomUUID(),
-  actionCode: 'signIn',
-  locale: null,
-  expiresAt: Date.now() + 300_000,
-});
 const send = (to: string, raw = fake.config(), signal = AbortSignal.timeout(5_000)) =>
   provider(raw).send(message(to), { signal });
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => expect.fail('the send should have failed'),
-    (err: unknown) => {
-      expect(err).toBeInstanceOf(SmsSendError);
-      return err as SmsSendError;
-    },
-  );
 
 describe('bird send', () => {
   it('posts the Channels API request and returns the message id', async () => {
-    const m = message('+64211234567');
+    const m = message('+64211234567', { body: 'Your code is 123456' });
     const { providerMessageId } = await provider().send(m, { signal: AbortSignal.timeout(5_000) });
     const c = fake.config();
     const req = fake.requests.at(-1);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/errors.js';
 import { providerDefinitions } from '../../src/modules/sms/providers/index.js';
-import { type SmsProvider, SmsSendError } from '../../src/modules/sms/providers/provider.js';
+import type { SmsProvider } from '../../src/modules/sms/providers/provider.js';
 import { MAGIC, type VendorFake } from '../fakes/common.js';
 import { vendors } from '../fakes/index.js';
-import { adapterContext, message, testConfig } from './context.js';
+import { adapterContext, failure, message, testConfig } from './context.js';
 
 /**
  * One suite for every vendor adapter, each against its local fake: the same guarantees whatever the
@@ -17,14 +17,8 @@ describe.each(vendors)('$type adapter conformance', (vendor) => {
   let provider: SmsProvider;
 
   const send = (to: string, signal = AbortSignal.timeout(5_000)) => provider.send(message(to), { signal });
-  const failure = async (to: string, signal?: AbortSignal) => {
-    const err = await send(to, signal).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(SmsSendError);
-    return err as SmsSendError;
-  };
+  /** The SmsSendError that sending to `to` fails with. */
+  const refused = (to: string, signal?: AbortSignal) => failure(send(to, signal));
 
   beforeAll(async () => {
     fake = await vendor.start();
@@ -79,38 +73,38 @@ describe.each(vendors)('$type adapter conformance', (vendor) => {
       if (expected === 'accepted') {
         await expect(send(MAGIC[scenario])).resolves.toHaveProperty('providerMessageId');
       } else {
-        expect(await failure(MAGIC[scenario])).toMatchObject(expected);
+        expect(await refused(MAGIC[scenario])).toMatchObject(expected);
       }
     });
   }
 
   it('429 is retryable and carries Retry-After', async () => {
-    expect(await failure(MAGIC.rateLimited)).toMatchObject({ kind: 'retryable', retryAfterMs: 1_000 });
+    expect(await refused(MAGIC.rateLimited)).toMatchObject({ kind: 'retryable', retryAfterMs: 1_000 });
   });
 
   it('500 is retryable', async () => {
-    expect(await failure(MAGIC.serverError)).toMatchObject({ kind: 'retryable' });
+    expect(await refused(MAGIC.serverError)).toMatchObject({ kind: 'retryable' });
   });
 
   it('a vendor that hangs is cut off by the timeout, as retryable', async () => {
     const started = Date.now();
-    expect(await failure(MAGIC.hang, AbortSignal.timeout(300))).toMatchObject({ kind: 'retryable', reason: 'timeout' });
+    expect(await refused(MAGIC.hang, AbortSignal.timeout(300))).toMatchObject({ kind: 'retryable', reason: 'timeout' });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('an outage (503) is retryable', async () => {
     fake.setDown(true);
     try {
-      expect(await failure('+64211234567')).toMatchObject({ kind: 'retryable' });
+      expect(await refused('+64211234567')).toMatchObject({ kind: 'retryable' });
     } finally {
       fake.setDown(false);
     }
   });
 
   it('the fail-once numbers succeed on the second try', async () => {
-    expect(await failure(MAGIC.rateLimitedOnce)).toMatchObject({ kind: 'retryable' });
+    expect(await refused(MAGIC.rateLimitedOnce)).toMatchObject({ kind: 'retryable' });
     await expect(send(MAGIC.rateLimitedOnce)).resolves.toHaveProperty('providerMessageId');
-    expect(await failure(MAGIC.serverErrorOnce)).toMatchObject({ kind: 'retryable' });
+    expect(await refused(MAGIC.serverErrorOnce)).toMatchObject({ kind: 'retryable' });
     await expect(send(MAGIC.serverErrorOnce)).resolves.toHaveProperty('providerMessageId');
   });
 

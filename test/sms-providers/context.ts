@@ -1,13 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
-import type { ProviderContext, SmsMessage } from '../../src/modules/sms/providers/provider.js';
+import { type ProviderContext, type SmsMessage, SmsSendError } from '../../src/modules/sms/providers/provider.js';
+import { startFakeServer } from '../fakes/common.js';
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', SIGIL_MASTER_KEY: randomBytes(32).toString('base64'), ...env });
 }
 
-/** A ProviderContext for adapters alone: no database, loopback allowed (the fakes listen there). */
-export function adapterContext(config = testConfig(), now: () => number = Date.now): ProviderContext {
+/**
+ * A ProviderContext for adapters alone: no database, loopback allowed (the fakes listen there). Receipts
+ * go to a fixed per-vendor URL on a closed loopback port, or to `receiptUrl` when given.
+ */
+export function adapterContext(
+  config = testConfig(),
+  now: () => number = Date.now,
+  receiptUrl?: string,
+): ProviderContext {
   return {
     config,
     db: undefined as never,
@@ -16,7 +25,7 @@ export function adapterContext(config = testConfig(), now: () => number = Date.n
     uuid: randomUUID,
     serverSecrets: async () => ['secret'],
     policy: { allowLoopback: true, allowPrivateNetworks: false },
-    receiptUrl: (type, tenantId) => `http://127.0.0.1:9/v1/sms-receipts/${type}/${tenantId}/token`,
+    receiptUrl: (type, tenantId) => receiptUrl ?? `http://127.0.0.1:9/v1/sms-receipts/${type}/${tenantId}/token`,
   };
 }
 
@@ -36,4 +45,22 @@ export function message(to: string, overrides: Partial<SmsMessage> = {}): SmsMes
     expiresAt: Date.now() + 600_000,
     ...overrides,
   };
+}
+
+/** The SmsSendError that `promise` must reject with; the test fails if it resolves or throws anything else. */
+export function failure(promise: Promise<unknown>): Promise<SmsSendError> {
+  return promise.then(
+    () => expect.fail('the send should have failed'),
+    (err: unknown) => {
+      expect(err).toBeInstanceOf(SmsSendError);
+      return err as SmsSendError;
+    },
+  );
+}
+
+/** A local server standing in for Sigil's receipt endpoint: answers 200 and records what vendors post. */
+export function startReceiptSink() {
+  return startFakeServer((_req, res) => {
+    res.writeHead(200).end();
+  });
 }

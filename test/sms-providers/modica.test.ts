@@ -1,57 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { modicaProvider } from '../../src/modules/sms/providers/modica.js';
-import type { ProviderContext, SmsMessage } from '../../src/modules/sms/providers/provider.js';
+import type { SmsMessage } from '../../src/modules/sms/providers/provider.js';
 import { MAGIC, type VendorFake } from '../fakes/common.js';
 import { expectations, startModicaFake } from '../fakes/modica.js';
+import { adapterContext, failure, message, testConfig } from './context.js';
 
-const config = loadConfig({ NODE_ENV: 'test', SIGIL_MASTER_KEY: randomBytes(32).toString('base64') });
-
-const context: ProviderContext = {
-  config,
-  db: undefined as never,
-  logger: undefined as never,
-  now: () => Date.now(),
-  uuid: () => randomUUID(),
-  serverSecrets: async () => [],
-  policy: { allowLoopback: true, allowPrivateNetworks: false },
-  receiptUrl: () => 'https://sigil.example/v1/sms-receipts/modica/tenant-1/token',
-};
-
-function message(to: string, challengeId: string): SmsMessage {
-  return {
-    tenantId: 'tenant-1',
-    challengeId,
-    sendId: `${challengeId}-1`,
-    to,
-    body: 'Your code is 123456',
-    code: '123456',
-    userId: 'user-1',
-    idempotencyKey: 'idem-1',
-    actionCode: 'signIn',
-    locale: null,
-    expiresAt: Date.now() + 600_000,
-  };
-}
+const config = testConfig();
 
 /** Sends through the adapter built from `raw`, with a short timeout: the fake answers at once or never. */
 function send(
   raw: Record<string, unknown>,
   to = '+64211234567',
-  { timeoutMs = 2_000, challengeId = randomUUID() } = {},
+  { timeoutMs = 2_000, overrides = {} as Partial<SmsMessage> } = {},
 ) {
-  const provider = modicaProvider.create(modicaProvider.parse(raw, config), context);
-  return provider.send(message(to, challengeId), { signal: AbortSignal.timeout(timeoutMs) });
-}
-
-async function refusal(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toMatchObject({ name: 'SmsSendError' });
-  return err as { kind: string; reason: string; retryAfterMs?: number };
+  const provider = modicaProvider.create(modicaProvider.parse(raw, config), adapterContext(config));
+  return provider.send(message(to, overrides), { signal: AbortSignal.timeout(timeoutMs) });
 }
 
 let fake: VendorFake;
@@ -66,7 +30,9 @@ beforeEach(() => {
 describe('Modica adapter against its fake', () => {
   it('sends the documented request and returns the integer id as a string', async () => {
     const challengeId = randomUUID();
-    const result = await send(fake.config(), '+64211234567', { challengeId });
+    const result = await send(fake.config(), '+64211234567', {
+      overrides: { body: 'Your code is 123456', challengeId },
+    });
     expect(result.providerMessageId).toMatch(/^\d+$/);
     expect(fake.messages.at(-1)?.id).toBe(result.providerMessageId);
     const [req] = fake.requests;
@@ -93,18 +59,18 @@ describe('Modica adapter against its fake', () => {
   });
 
   it('reads wrong credentials as auth_failed', async () => {
-    expect(await refusal(send(fake.wrongCredentials()))).toMatchObject({ kind: 'route', reason: 'auth_failed' });
+    expect(await failure(send(fake.wrongCredentials()))).toMatchObject({ kind: 'route', reason: 'auth_failed' });
   });
 
   it('reads a source the application does not own as bad_request', async () => {
-    expect(await refusal(send({ ...fake.config(), source: '9999' }))).toMatchObject({
+    expect(await failure(send({ ...fake.config(), source: '9999' }))).toMatchObject({
       kind: 'route',
       reason: 'bad_request',
     });
   });
 
   it('reads a wrong base URL as misconfigured', async () => {
-    expect(await refusal(send({ ...fake.config(), baseUrl: `${fake.url}/v2` }))).toMatchObject({
+    expect(await failure(send({ ...fake.config(), baseUrl: `${fake.url}/v2` }))).toMatchObject({
       kind: 'route',
       reason: 'misconfigured',
     });
@@ -115,33 +81,33 @@ describe('Modica adapter against its fake', () => {
       const expected = expectations[name];
       const outcome = send(fake.config(), MAGIC[name]);
       if (expected === 'accepted') await expect(outcome).resolves.toHaveProperty('providerMessageId');
-      else expect(await refusal(outcome)).toMatchObject(expected);
+      else expect(await failure(outcome)).toMatchObject(expected);
     }
-    expect(await refusal(send(fake.config(), MAGIC.rateLimited))).toMatchObject({
+    expect(await failure(send(fake.config(), MAGIC.rateLimited))).toMatchObject({
       kind: 'retryable',
       reason: 'rate_limited',
       retryAfterMs: 1000,
     });
-    expect(await refusal(send(fake.config(), MAGIC.serverError))).toMatchObject({ kind: 'retryable' });
+    expect(await failure(send(fake.config(), MAGIC.serverError))).toMatchObject({ kind: 'retryable' });
     await expect(send(fake.config(), MAGIC.failsByReceipt)).resolves.toHaveProperty('providerMessageId');
   });
 
   it('fails once, then accepts, for the fail-once numbers', async () => {
     for (const to of [MAGIC.rateLimitedOnce, MAGIC.serverErrorOnce]) {
-      expect(await refusal(send(fake.config(), to))).toMatchObject({ kind: 'retryable' });
+      expect(await failure(send(fake.config(), to))).toMatchObject({ kind: 'retryable' });
       await expect(send(fake.config(), to)).resolves.toHaveProperty('providerMessageId');
     }
   });
 
   it('gives up on a hanging request when the signal times out', async () => {
-    const err = await refusal(send(fake.config(), MAGIC.hang, { timeoutMs: 300 }));
+    const err = await failure(send(fake.config(), MAGIC.hang, { timeoutMs: 300 }));
     expect(err).toMatchObject({ kind: 'retryable', reason: 'timeout' });
   });
 
   it('reads an outage as retryable', async () => {
     fake.setDown(true);
     try {
-      expect(await refusal(send(fake.config()))).toMatchObject({ kind: 'retryable', reason: 'http_503' });
+      expect(await failure(send(fake.config()))).toMatchObject({ kind: 'retryable', reason: 'http_503' });
     } finally {
       fake.setDown(false);
     }

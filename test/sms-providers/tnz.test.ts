@@ -1,64 +1,26 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import type { ProviderContext, SmsMessage } from '../../src/modules/sms/providers/provider.js';
+import type { SmsMessage } from '../../src/modules/sms/providers/provider.js';
 import { type TnzConfig, tnzProvider } from '../../src/modules/sms/providers/tnz.js';
 import { MAGIC, type ReceiptSender, type VendorFake } from '../fakes/common.js';
 import { expectations, startTnzFake } from '../fakes/tnz.js';
+import { adapterContext, failure, message, startReceiptSink, testConfig } from './context.js';
 
-const config = loadConfig({ NODE_ENV: 'test', SIGIL_MASTER_KEY: randomBytes(32).toString('base64') });
+const config = testConfig();
 const HTTPS_RECEIPTS = 'https://sigil.example/v1/sms-receipts/tnz/tenant-1/token';
-
-function context(receiptUrl = HTTPS_RECEIPTS): ProviderContext {
-  return {
-    config,
-    db: undefined as never,
-    logger: undefined as never,
-    now: () => Date.now(),
-    uuid: () => randomUUID(),
-    serverSecrets: async () => [],
-    policy: { allowLoopback: true, allowPrivateNetworks: false },
-    receiptUrl: () => receiptUrl,
-  };
-}
-
 const CHALLENGE_ID = '8f2c1e4a-0b6d-4c1e-9a7f-3d2b1c0e9f8a';
-
-function message(to = '+64211234567', challengeId = randomUUID()): SmsMessage {
-  return {
-    tenantId: 'tenant-1',
-    challengeId,
-    sendId: `${challengeId}-1`,
-    to,
-    body: 'Your code is 123456',
-    code: '123456',
-    userId: 'user-1',
-    idempotencyKey: 'idem-1',
-    actionCode: 'signIn',
-    locale: null,
-    expiresAt: Date.now() + 600_000,
-  };
-}
 
 /** Sends through the adapter built from `raw`, with a short timeout: the fake answers at once or never. */
 function send(
   raw: Record<string, unknown>,
-  to?: string,
-  { ctx = context(), timeoutMs = 2_000, challengeId = randomUUID() } = {},
+  to = '+64211234567',
+  {
+    ctx = adapterContext(config, Date.now, HTTPS_RECEIPTS),
+    timeoutMs = 2_000,
+    overrides = {} as Partial<SmsMessage>,
+  } = {},
 ) {
   const provider = tnzProvider.create(tnzProvider.parse(raw, config), ctx);
-  return provider.send(message(to, challengeId), { signal: AbortSignal.timeout(timeoutMs) });
-}
-
-async function refusal(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toMatchObject({ name: 'SmsSendError' });
-  return err as { kind: string; reason: string; retryAfterMs?: number };
+  return provider.send(message(to, overrides), { signal: AbortSignal.timeout(timeoutMs) });
 }
 
 let fake: VendorFake & ReceiptSender;
@@ -72,7 +34,9 @@ beforeEach(() => {
 
 describe('TNZ adapter against its fake', () => {
   it('sends the documented request and returns the MessageID', async () => {
-    const result = await send(fake.config(), undefined, { challengeId: CHALLENGE_ID });
+    const result = await send(fake.config(), undefined, {
+      overrides: { body: 'Your code is 123456', challengeId: CHALLENGE_ID, sendId: `${CHALLENGE_ID}-1` },
+    });
     expect(result).toEqual({ providerMessageId: '8f2c1e4a0b6d4c1e9a7f3d2b1c0e9f8a1' }); // the challenge and send number
     const [req] = fake.requests;
     expect(req?.method).toBe('POST');
@@ -94,7 +58,9 @@ describe('TNZ adapter against its fake', () => {
   });
 
   it('leaves out the callback URL when the receipt URL is not https, which TNZ would refuse', async () => {
-    await send(fake.config(), undefined, { ctx: context('http://127.0.0.1:8080/v1/sms-receipts/tnz/tenant-1/token') });
+    await send(fake.config(), undefined, {
+      ctx: adapterContext(config, Date.now, 'http://127.0.0.1:8080/v1/sms-receipts/tnz/tenant-1/token'),
+    });
     const data = JSON.parse(fake.requests[0]?.rawBody ?? '').MessageData;
     expect(data).not.toHaveProperty('WebhookCallbackURL');
     expect(data.WebhookCallbackFormat).toBe('JSON');
@@ -107,11 +73,11 @@ describe('TNZ adapter against its fake', () => {
   });
 
   it('reads a wrong Auth Token as auth_failed', async () => {
-    expect(await refusal(send(fake.wrongCredentials()))).toMatchObject({ kind: 'route', reason: 'auth_failed' });
+    expect(await failure(send(fake.wrongCredentials()))).toMatchObject({ kind: 'route', reason: 'auth_failed' });
   });
 
   it('reads any other refusal as bad_request for this route', async () => {
-    const err = await refusal(send({ ...fake.config(), fromNumber: '+6421999999' }));
+    const err = await failure(send({ ...fake.config(), fromNumber: '+6421999999' }));
     expect(err).toMatchObject({ kind: 'route', reason: 'bad_request' });
   });
 
@@ -120,33 +86,33 @@ describe('TNZ adapter against its fake', () => {
       const expected = expectations[name];
       const outcome = send(fake.config(), MAGIC[name]);
       if (expected === 'accepted') await expect(outcome).resolves.toHaveProperty('providerMessageId');
-      else expect(await refusal(outcome)).toMatchObject(expected);
+      else expect(await failure(outcome)).toMatchObject(expected);
     }
-    expect(await refusal(send(fake.config(), MAGIC.rateLimited))).toMatchObject({
+    expect(await failure(send(fake.config(), MAGIC.rateLimited))).toMatchObject({
       kind: 'retryable',
       reason: 'rate_limited',
       retryAfterMs: 1000,
     });
-    expect(await refusal(send(fake.config(), MAGIC.serverError))).toMatchObject({ kind: 'retryable' });
+    expect(await failure(send(fake.config(), MAGIC.serverError))).toMatchObject({ kind: 'retryable' });
     await expect(send(fake.config(), MAGIC.failsByReceipt)).resolves.toHaveProperty('providerMessageId');
   });
 
   it('fails once, then accepts, for the fail-once numbers', async () => {
     for (const to of [MAGIC.rateLimitedOnce, MAGIC.serverErrorOnce]) {
-      expect(await refusal(send(fake.config(), to))).toMatchObject({ kind: 'retryable' });
+      expect(await failure(send(fake.config(), to))).toMatchObject({ kind: 'retryable' });
       await expect(send(fake.config(), to)).resolves.toHaveProperty('providerMessageId');
     }
   });
 
   it('gives up on a hanging request when the signal times out', async () => {
-    const err = await refusal(send(fake.config(), MAGIC.hang, { timeoutMs: 300 }));
+    const err = await failure(send(fake.config(), MAGIC.hang, { timeoutMs: 300 }));
     expect(err).toMatchObject({ kind: 'retryable', reason: 'timeout' });
   });
 
   it('reads an outage as retryable', async () => {
     fake.setDown(true);
     try {
-      expect(await refusal(send(fake.config()))).toMatchObject({ kind: 'retryable', reason: 'http_503' });
+      expect(await failure(send(fake.config()))).toMatchObject({ kind: 'retryable', reason: 'http_503' });
     } finally {
       fake.setDown(false);
     }
@@ -187,23 +153,14 @@ describe('TNZ receipts', () => {
     );
 
   it('reads the webhook the fake posts, delivered and failed', async () => {
-    const received: Buffer[] = [];
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push(Buffer.concat(chunks));
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/sms-receipts/tnz/tenant-1/token`;
+    const sink = await startReceiptSink();
+    const url = `${sink.url}/v1/sms-receipts/tnz/tenant-1/token`;
     try {
       const ok = await send(fake.config());
       const late = await send(fake.config(), MAGIC.failsByReceipt);
       expect(await fake.postReceipt(url, ok.providerMessageId, 'delivered')).toBe(200);
       expect(await fake.postReceipt(url, late.providerMessageId, 'delivered')).toBe(200);
-      const [delivered, failed] = received.map((raw) => read(raw.toString('utf8')));
+      const [delivered, failed] = sink.requests.map((req) => read(req.rawBody));
       expect(delivered).toEqual([
         {
           providerMessageId: ok.providerMessageId,
@@ -217,7 +174,7 @@ describe('TNZ receipts', () => {
         { providerMessageId: late.providerMessageId, status: 'failed', errorCode: 'Undeliverable' },
       ]);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sink.close();
     }
   });
 

@@ -13,6 +13,15 @@ import {
   type VendorFake,
 } from './common.js';
 
+/** Twilio's own magic "To" numbers for test credentials (sms-providers.md §2), answered the same way. */
+export const TWILIO_TEST_NUMBERS: Record<string, [number, string]> = {
+  '+15005550001': [21211, "The 'To' number +15005550001 is not a valid phone number."],
+  '+15005550002': [21612, "The 'To' phone number is not currently reachable via SMS."],
+  '+15005550003': [21408, 'Permission to send an SMS has not been enabled for the region indicated by the To number.'],
+  '+15005550004': [21610, 'Attempt to send to unsubscribed recipient'],
+  '+15005550009': [21614, "'To' number is not a valid mobile number"],
+};
+
 const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
 const AUTH_TOKEN = 'f'.repeat(32);
 const FROM = '+15017122661';
@@ -77,6 +86,8 @@ export async function startTwilioFake(): Promise<VendorFake & ReceiptSender> {
       case MAGIC.insufficientFunds:
         return error(res, 401, 20005, 'Account not active');
     }
+    const own = TWILIO_TEST_NUMBERS[to];
+    if (own) return error(res, 400, own[0], own[1]);
     if (scenario(to, res)) return;
     const sid = `SM${messages.length.toString(16).padStart(32, '0')}`;
     messages.push({ id: sid, to, text: body, callbackUrl: callback ?? undefined });

@@ -22,6 +22,14 @@ describe('configuration', () => {
     expect(loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_OTP_TTL_SECONDS: '300' }).otp.ttlSeconds).toBe(300);
   });
 
+  it('keeps the SMS send budget within a quarter of the code lifetime', () => {
+    expect(loadConfig({ SIGIL_MASTER_KEY: key }).sms.sendBudgetMs).toBe(15_000);
+    expect(loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_OTP_TTL_SECONDS: '40' }).sms.sendBudgetMs).toBe(10_000);
+    expect(() =>
+      loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_OTP_TTL_SECONDS: '40', SIGIL_SMS_SEND_BUDGET_MS: '20000' }),
+    ).toThrow(/SIGIL_SMS_SEND_BUDGET_MS may be at most a quarter/);
+  });
+
   it('refuses malformed numbers and booleans with the name of the setting', () => {
     expect(() => loadConfig({ SIGIL_MASTER_KEY: key, PORT: 'eighty' })).toThrow(/PORT must be an integer/);
     expect(() => loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_OTP_LENGTH: '4' })).toThrow(/SIGIL_OTP_LENGTH/);

@@ -116,7 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
         60_000,
       ),
       attemptsPerProvider: int(env, 'SIGIL_SMS_ATTEMPTS_PER_PROVIDER', 3, 1, 10),
-      sendBudgetMs: int(env, 'SIGIL_SMS_SEND_BUDGET_MS', 15_000, 100, 120_000),
+      sendBudgetMs: sendBudget(env, ttlSeconds),
       breakerFailures: int(env, 'SIGIL_SMS_BREAKER_FAILURES', 5, 1, 1000),
       breakerCooldownMs: int(env, 'SIGIL_SMS_BREAKER_COOLDOWN_MS', 30_000, 1_000, 3_600_000),
       webhookAllowLoopback: bool(env, 'SIGIL_WEBHOOK_ALLOW_LOOPBACK', dev),
@@ -125,6 +125,21 @@ export function loadConfig(env: Env = process.env): Config {
       maxSegments: int(env, 'SIGIL_SMS_MAX_SEGMENTS', 2, 1, 10),
     },
   };
+}
+
+/**
+ * Retries and failover must end while the code is still worth sending: at most a quarter of its
+ * lifetime. The default is 15 s, or less for a short-lived code; a larger explicit setting is refused.
+ */
+function sendBudget(env: Env, ttlSeconds: number): number {
+  const max = ttlSeconds * 250;
+  const budget = int(env, 'SIGIL_SMS_SEND_BUDGET_MS', Math.min(15_000, max), 100, 120_000);
+  if (budget > max) {
+    throw new Error(
+      `SIGIL_SMS_SEND_BUDGET_MS may be at most a quarter of the code's lifetime (${max} ms for SIGIL_OTP_TTL_SECONDS=${ttlSeconds})`,
+    );
+  }
+  return budget;
 }
 
 function parseMode(value: string | undefined): Config['env'] {

@@ -69,6 +69,7 @@ const MAX_BREAKERS = 10_000;
  */
 export class SmsDispatcher {
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly configDigests = new WeakMap<ProviderConfig, string>();
   private readonly backoff = new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 });
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -146,10 +147,6 @@ export class SmsDispatcher {
     }
   }
 
-  receiptUrl(type: string, tenantId: string): string {
-    return this.context.receiptUrl(type, tenantId);
-  }
-
   private create(config: ProviderConfig): SmsProvider | undefined {
     return providerDefinitions[config.type]?.create(config, this.context);
   }
@@ -196,7 +193,12 @@ export class SmsDispatcher {
 
   private breakerFor(tenantId: string, index: number, config: ProviderConfig): CircuitBreakerPolicy {
     // Keyed by the config itself, so that fixing a provider's credentials starts a fresh breaker.
-    const key = `${tenantId}:${index}:${createHash('sha256').update(JSON.stringify(config)).digest('base64url')}`;
+    let digest = this.configDigests.get(config);
+    if (!digest) {
+      digest = createHash('sha256').update(JSON.stringify(config)).digest('base64url');
+      this.configDigests.set(config, digest); // configs are cached objects: hash each once, not per send
+    }
+    const key = `${tenantId}:${index}:${digest}`;
     let breaker = this.breakers.get(key);
     if (!breaker) {
       if (this.breakers.size >= MAX_BREAKERS) this.breakers.delete(this.breakers.keys().next().value as string);

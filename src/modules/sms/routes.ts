@@ -5,6 +5,7 @@ import { object, str } from '../../http/schemas.js';
 import { readInbox } from './inbox.js';
 import { testProvider } from './provider-test.js';
 import { providerDefinitions } from './providers/index.js';
+import { receiptUrl } from './receipt-url.js';
 import { deliveryTimeline } from './receipts.js';
 
 /** Management API: the tenant's SMS providers, delivery timelines, and in development the dev inbox. */
@@ -14,7 +15,7 @@ export async function smsManagementRoutes(app: FastifyInstance, { deps }: { deps
       ...p,
       // Where to point the vendor's delivery reports (Bird's webhook subscription, say).
       ...(providerDefinitions[p.type as string]?.readReceipt
-        ? { receiptUrl: deps.sms.receiptUrl(p.type as string, tenantId) }
+        ? { receiptUrl: receiptUrl(deps.config.apiUrl, deps.keyring, p.type as string, tenantId) }
         : {}),
     })),
   });

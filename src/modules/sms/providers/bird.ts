@@ -10,6 +10,7 @@ import {
   ReceiptRefused,
   SmsSendError,
 } from './provider.js';
+import { headerOf, isRecord, jsonObjectOf } from './receipt-body.js';
 
 export interface BirdConfig {
   type: 'bird';
@@ -101,19 +102,19 @@ export const birdProvider: ProviderDefinition<BirdConfig> = {
   },
   readReceipt(req, configs, now) {
     verify(req, configs, now);
-    const envelope = parseJson(req.rawBody);
-    if (!isObject(envelope)) return [];
+    const envelope = jsonObjectOf(req);
+    if (!envelope) return [];
     // Other events (an inbound reply, say) carry no delivery status.
     if (typeof envelope.event === 'string' && envelope.event !== 'sms.outbound') return [];
-    const payload = isObject(envelope.payload) ? envelope.payload : envelope;
+    const payload = isRecord(envelope.payload) ? envelope.payload : envelope;
     const { id, status: vendorStatus } = payload;
     if (typeof id !== 'string' || typeof vendorStatus !== 'string') return [];
     const status = STATUSES[vendorStatus];
     if (!status) return [];
-    const failure = isObject(payload.failure) ? payload.failure : undefined;
+    const failure = isRecord(payload.failure) ? payload.failure : undefined;
     const code = failure?.code ?? payload.reason;
     const errorCode = typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
-    const requestId = header(req, 'messagebird-request-id');
+    const requestId = headerOf(req, 'messagebird-request-id');
     return [
       {
         providerMessageId: id,
@@ -136,8 +137,8 @@ const STATUSES: Record<string, DeliveryStatus> = {
 
 /** Throws ReceiptRefused unless a config's signing key signed this request, recently. */
 function verify(req: InboundReceipt, configs: BirdConfig[], now: number): void {
-  const signature = header(req, 'messagebird-signature');
-  const timestamp = header(req, 'messagebird-request-timestamp');
+  const signature = headerOf(req, 'messagebird-signature');
+  const timestamp = headerOf(req, 'messagebird-request-timestamp');
   if (!signature || !timestamp) throw new ReceiptRefused('messagebird-signature or its timestamp is missing');
   if (!/^\d{1,16}$/.test(timestamp)) throw new ReceiptRefused('messagebird-request-timestamp is not a number');
   // Documented as unix seconds; accept milliseconds too, which are unmistakably larger.
@@ -173,7 +174,7 @@ export function birdSignature(
  * `{".receiver.contacts[0].identifierValue": [...]}`: then the number is bad, not our request.
  */
 function concernsReceiverNumber(details: unknown): boolean {
-  const paths = isObject(details) ? Object.keys(details) : [];
+  const paths = isRecord(details) ? Object.keys(details) : [];
   return paths.length > 0 && paths.every((p) => /^\.?receiver\.contacts\[\d+\]\.identifierValue$/.test(p));
 }
 
@@ -181,21 +182,4 @@ function errorDetail(body: { code?: unknown; message?: unknown; details?: unknow
   const parts = [body?.code, body?.message].filter((p) => typeof p === 'string');
   if (body?.details !== undefined) parts.push(JSON.stringify(body.details).slice(0, 300));
   return parts.join(' ');
-}
-
-function header(req: InboundReceipt, name: string): string | undefined {
-  const value = req.headers[name];
-  return (Array.isArray(value) ? value[0] : value) || undefined;
-}
-
-function parseJson(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

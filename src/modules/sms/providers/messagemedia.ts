@@ -1,6 +1,7 @@
 import { baseUrl, maskSecret, optionalString, requiredString } from './fields.js';
 import { failureForStatus, jsonOf, outboundRequest } from './http.js';
 import { type DeliveryReceipt, type DeliveryStatus, type ProviderDefinition, SmsSendError } from './provider.js';
+import { jsonObjectOf } from './receipt-body.js';
 
 export interface MessageMediaConfig {
   type: 'messagemedia';
@@ -105,19 +106,9 @@ export const messageMediaProvider: ProviderDefinition<MessageMediaConfig> = {
   // No signature to check: MessageMedia signs callbacks only with an opt-in RSA key, so the secret token
   // in the receipt URL (checked by the router before this runs) is what authenticates them.
   readReceipt(req) {
-    let report: unknown;
-    try {
-      report = JSON.parse(req.rawBody.toString('utf8'));
-    } catch {
-      return [];
-    }
-    if (typeof report !== 'object' || report === null) return [];
-    const {
-      message_id: id,
-      status: vendorStatus,
-      error_code: code,
-      delivery_report_id: reportId,
-    } = report as Record<string, unknown>;
+    const report = jsonObjectOf(req);
+    if (!report) return [];
+    const { message_id: id, status: vendorStatus, error_code: code, delivery_report_id: reportId } = report;
     if (typeof id !== 'string' || typeof vendorStatus !== 'string') return [];
     const status = STATUSES[vendorStatus];
     // Replies to the message (no status) and statuses Sigil does not track carry nothing.

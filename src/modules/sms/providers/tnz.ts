@@ -1,6 +1,7 @@
 import { baseUrl, maskSecret, optionalString, requiredString } from './fields.js';
 import { failureForStatus, jsonOf, outboundRequest, retryAfterMs } from './http.js';
 import { type DeliveryReceipt, type DeliveryStatus, type ProviderDefinition, SmsSendError } from './provider.js';
+import { isRecord, jsonObjectOf } from './receipt-body.js';
 
 export interface TnzConfig {
   type: 'tnz';
@@ -122,13 +123,8 @@ export const tnzProvider: ProviderDefinition<TnzConfig> = {
    * MessageID, and a status word in `Status` or `Result`, on the payload or on each of its `Recipients`.
    */
   readReceipt(req) {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(req.rawBody.toString('utf8'));
-    } catch {
-      return [];
-    }
-    if (!isRecord(payload)) return [];
+    const payload = jsonObjectOf(req);
+    if (!payload) return [];
     const id = text(payload.MessageID);
     // Inbound replies come to the same URL and carry no delivery status.
     if (!id || /repl/i.test(text(payload.Type) ?? '')) return [];
@@ -160,10 +156,6 @@ function receipt(providerMessageId: string, entry: Record<string, unknown>): Del
   const errorCode =
     status === 'failed' ? (text(entry.ErrorCode) ?? (result !== vendorStatus ? result : undefined)) : undefined;
   return [{ providerMessageId, status, vendorStatus, errorCode, dedupeKey: `${providerMessageId}:${vendorStatus}` }];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function text(value: unknown): string | undefined {

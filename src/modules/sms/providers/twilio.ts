@@ -10,6 +10,7 @@ import {
   ReceiptRefused,
   SmsSendError,
 } from './provider.js';
+import { headerOf } from './receipt-body.js';
 
 export interface TwilioConfig {
   type: 'twilio';
@@ -114,8 +115,7 @@ export const twilioProvider: ProviderDefinition<TwilioConfig> = {
     };
   },
   readReceipt(req, configs) {
-    const header = req.headers['x-twilio-signature'];
-    const signature = Array.isArray(header) ? header[0] : header;
+    const signature = headerOf(req, 'x-twilio-signature');
     if (!signature) throw new ReceiptRefused('X-Twilio-Signature is missing');
     const params = new URLSearchParams(req.rawBody.toString('utf8'));
     const signed = twilioSigningInput(req.url, params);

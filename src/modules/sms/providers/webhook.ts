@@ -1,7 +1,7 @@
 import { invalidRequest } from '../../../errors.js';
 import { signatureV2 } from '../../../lib/webhook-signature.js';
 import { failureForStatus, outboundRequest } from './http.js';
-import { type ProviderDefinition, type SmsMessage, SmsSendError } from './provider.js';
+import type { ProviderDefinition, SmsMessage } from './provider.js';
 
 export interface WebhookConfig {
   type: 'webhook';
@@ -53,9 +53,8 @@ export const webhookProvider: ProviderDefinition<WebhookConfig> = {
           label,
         });
         if (res.status >= 200 && res.status < 300) return { providerMessageId: `webhook:${message.challengeId}` };
-        const failure = failureForStatus(res, label, ctx.now());
-        // The tenant's endpoint decides; any refusal of its own fails over rather than blaming the number.
-        throw failure.kind === 'retryable' ? failure : new SmsSendError('route', `http_${res.status}`, failure.message);
+        // Never a number failure: a refusal by the tenant's own endpoint fails over.
+        throw failureForStatus(res, label, ctx.now());
       },
     };
   },

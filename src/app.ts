@@ -3,6 +3,7 @@ import type { Deps } from './deps.js';
 import { requireApiKey } from './http/auth.js';
 import { frameworkError, installErrorHandling } from './http/errors.js';
 import { installJsonParser } from './http/json.js';
+import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
@@ -28,7 +29,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
   installJsonParser(app);
-  installErrorHandling(app);
+  installErrorHandling(app, deps.tenants);
+  // Before any route: it collects every route's contract into /openapi.json.
+  await installOpenApi(app);
   // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (spec §1.4).
   app.addHook('onSend', async (_req, reply, payload) => {
     const type = reply.getHeader('content-type');

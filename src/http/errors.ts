@@ -1,5 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode, errorBody } from '../errors.js';
+import type { TenantService } from '../modules/tenants/service.js';
+import { requireApiKey } from './auth.js';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'invalid_request',
@@ -17,7 +19,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
  * violations, oversized bodies) keep their 4xx status; anything unexpected is logged and becomes a
  * 500 that reveals nothing.
  */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, tenants: TenantService): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
       if (err.status >= 500) request.log.error({ err }, 'request failed');
@@ -46,8 +48,12 @@ export function installErrorHandling(app: FastifyInstance): void {
       .send(errorBody('internal_error', 'An unexpected error occurred. It has been logged.'));
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    reply
+  const keyFor = keyCheckOfUnknownPaths(tenants);
+  app.setNotFoundHandler(async (request, reply) => {
+    // A wrong key is a 401 before a missing route is a 404: the Go SDK's own suite checks it, and a
+    // caller without a key must not learn which routes exist.
+    await keyFor(request)?.(request, reply);
+    return reply
       .code(404)
       .type('application/json')
       .send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
@@ -62,9 +68,25 @@ export function frameworkError(err: FastifyError, _req: unknown, reply: FastifyR
   reply.code(status).type('application/json').send(errorBody('invalid_request', description));
 }
 
+/**
+ * The key check that a path would have had if a route served it: the management key under
+ * /v1/management, the server key elsewhere under /v1. The Client API and SMS receipts authenticate
+ * otherwise, and paths outside /v1 need no key.
+ */
+function keyCheckOfUnknownPaths(tenants: TenantService) {
+  const server = requireApiKey(tenants, 'server');
+  const management = requireApiKey(tenants, 'management');
+  return (request: FastifyRequest) => {
+    const path = (request.url.split('?')[0] ?? '').replace(/\/{2,}/g, '/');
+    if (!path.startsWith('/v1/') || /^\/v1\/(client|sms-receipts)(\/|$)/.test(path)) return undefined;
+    return /^\/v1\/management(\/|$)/.test(path) ? management : server;
+  };
+}
+
 function clientMessage(err: FastifyError): string {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The request body is not valid JSON.';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'The request body is too large.';

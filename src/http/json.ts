@@ -1,22 +1,79 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Deeper bodies are refused before parsing: validators, rules and serialisers recurse. */
+export const MAX_JSON_DEPTH = 32;
 
 /**
- * JSON bodies, parsed with Fastify's prototype-poisoning protection. An empty body counts as `{}`:
- * the browser SDK sends POSTs with no body at all (spec §5.2).
+ * Request bodies. Every API takes JSON, parsed with Fastify's prototype-poisoning protection, and:
+ * - an empty body is `{}` whatever its Content-Type or its absence: the browser SDK labels body-less
+ *   POSTs `application/json`, iOS sends no Content-Type at all, and Android's HttpURLConnection labels
+ *   the same empty POST `application/x-www-form-urlencoded` (docs/compatibility.md);
+ * - a non-empty body that is not labelled JSON is a 415;
+ * - nesting deeper than MAX_JSON_DEPTH is a 400;
+ * - `null` members are dropped, because null means absent (the Go SDK sends every unset field as
+ *   null), unless the route's `config.keepNulls` says that null clears a value.
  */
 export function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  // JSON is the only body type of every API; anything else is a 415, not a string for schemas to reject.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});
+    if (depthExceeds(text, MAX_JSON_DEPTH)) {
+      return done(clientError(400, 'SIGIL_JSON_TOO_DEEP', `The body nests deeper than ${MAX_JSON_DEPTH}.`));
+    }
     parse(request, text, (err, value) => {
-      if (err) {
-        Object.assign(err, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
-        return done(err, undefined);
-      }
-      done(null, value);
+      if (err) return done(clientError(400, 'SIGIL_INVALID_JSON', 'The request body is not valid JSON.'));
+      done(null, keepsNulls(request) ? value : withoutNulls(value));
     });
   });
+  // Any other type, or none: only an empty body is accepted, as `{}`.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    if (body.length === 0) return done(null, {});
+    done(clientError(415, 'SIGIL_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'));
+  });
+  // A POST with neither Content-Type nor length never reaches a parser (iOS's body-less challenge).
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+}
+
+function keepsNulls(request: FastifyRequest): boolean {
+  return request.routeOptions.config?.keepNulls === true;
+}
+
+function clientError(statusCode: number, code: string, message: string): Error {
+  return Object.assign(new Error(message), { statusCode, code });
+}
+
+/** Drops null members of objects, at every depth; array elements are values and stay. */
+export function withoutNulls(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (const item of value) withoutNulls(item);
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    if (object[key] === null) delete object[key];
+    else withoutNulls(object[key]);
+  }
+  return value;
+}
+
+/** Whether the JSON text nests objects and arrays deeper than `max`, counted outside strings. */
+export function depthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
 }

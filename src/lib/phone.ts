@@ -9,8 +9,11 @@ export interface NormalisedPhone {
 }
 
 /**
- * Parses a phone number in international format and normalises it to E.164. Uses the full ("max")
- * metadata so that validity and line type are judged per number range, not only by length.
+ * Parses a phone number in international format and normalises it to E.164, for a number that a code
+ * will be sent to. It accepts what libphonenumber deems *possible* (a plausible length for the country
+ * code), as Authsignal does: `+6427000000`, which Authsignal's own SDK suites enroll, is possible but
+ * not in an assigned range. Refusing unassigned ranges or unwanted line types is a tenant's policy, not
+ * a parse error. Something that is no number at all is a 400.
  */
 export function normalisePhone(input: unknown, field = 'phoneNumber'): NormalisedPhone {
   if (typeof input !== 'string' || input.trim() === '') throw invalidRequest(`${field} is required`);
@@ -23,10 +26,33 @@ export function normalisePhone(input: unknown, field = 'phoneNumber'): Normalise
     const hint = reason === 'INVALID_COUNTRY' ? ' (use international format with a leading +country code)' : '';
     throw invalidRequest(`${field} is not a valid phone number: ${reason}${hint}`);
   }
-  if (!parsed.isValid()) {
-    throw invalidRequest(`${field} is not a valid phone number for ${parsed.country ?? 'its country code'}`);
+  if (!parsed.isPossible()) {
+    throw invalidRequest(`${field} is not a possible phone number for ${parsed.country ?? 'its country code'}`);
   }
   return { e164: parsed.number, country: parsed.country, type: parsed.getType() };
+}
+
+/**
+ * A phone number given as a user attribute (updateUser, track): normalised to E.164 when it parses,
+ * otherwise stored as given, as Authsignal does (its SDK suites store `9876543210` and read it back).
+ */
+export function phoneAttribute(input: string): string {
+  const trimmed = input.trim();
+  try {
+    const parsed = parsePhoneNumberWithError(trimmed);
+    return parsed.isPossible() ? parsed.number : trimmed;
+  } catch {
+    return trimmed;
+  }
+}
+
+/** The country of a stored number, or null when it has none that can be told (a local format). */
+export function phoneCountry(value: string): string | null {
+  try {
+    return parsePhoneNumberWithError(value).country ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** For logs: keeps the country code and the last two digits only. */

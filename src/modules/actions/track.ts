@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { invalidRequest } from '../../errors.js';
 import { countryOfIp } from '../../lib/ip-country.js';
-import { normalisePhone } from '../../lib/phone.js';
+import { phoneAttribute, phoneCountry } from '../../lib/phone.js';
 import type { ActionRow, AuthenticatorRow } from '../../storage/schema.js';
 import { parseScopes } from '../challenges/otp.js';
 import { enrollmentView } from '../users/users.js';
@@ -41,14 +41,14 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
       return respond(d, tenantId, userId, actionCode, existing, scope, authenticators);
     }
   }
-  const phone = a.phoneNumber ? normalisePhone(a.phoneNumber) : undefined;
+  const phone = a.phoneNumber ? phoneAttribute(a.phoneNumber) : undefined;
   const now = d.clock.now();
   const user = await d.users.store.upsert(
     tenantId,
     userId,
     {
       ...(a.email !== undefined ? { email: a.email } : {}),
-      ...(phone ? { phone_number: phone.e164 } : {}),
+      ...(phone ? { phone_number: phone } : {}),
       ...(a.username !== undefined ? { username: a.username } : {}),
     },
     now,
@@ -77,7 +77,7 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
       email: user.email,
       phoneNumber: userPhone,
       phoneNumberCountryCode:
-        userPhone && reads('user.phoneNumberCountryCode') ? (normalisePhone(userPhone).country ?? null) : null,
+        userPhone && reads('user.phoneNumberCountryCode') ? phoneCountry(userPhone) : null,
     },
     velocity,
     custom: a.custom ?? {},

@@ -1,60 +1,94 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Deps } from '../../deps.js';
-import { bool, nonEmpty, object, str } from '../../http/schemas.js';
-import { type InitiateRequest, initiateChallenge } from './initiate.js';
+import { Body, NonEmpty, Opt, Query, Reply, responses, Str } from '../../http/contract.js';
+import { initiateChallenge } from './initiate.js';
 import { claimChallenge, describeChallenge, verifyChallenge } from './verify.js';
 
-export async function challengeRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  app.post<{ Body: InitiateRequest }>(
+const ChallengeRequest = Body({
+  verificationMethod: Opt(Str(64)),
+  action: Opt(Str(64)),
+  challengeId: Opt(Str(64)),
+  idempotencyKey: Opt(Str()),
+  userId: Opt(Str()),
+  phoneNumber: Opt(Str(64)),
+  scope: Opt(Str(256)),
+  locale: Opt(Str(35)),
+  smsChannel: Opt(Str(32)),
+});
+
+const ChallengeResponse = Reply({
+  challengeId: Type.String(),
+  idempotencyKey: Type.String(),
+  expiresAt: Type.Integer({ description: 'Unix seconds' }),
+});
+
+const VerifyResponse = Reply({
+  isVerified: Type.Boolean(),
+  phoneNumber: Type.Optional(Type.String()),
+  verificationMethod: Type.Optional(Type.String()),
+  failureReason: Type.Optional(Type.String()),
+});
+
+const ClaimResponse = Reply({ token: Type.String(), verificationMethod: Type.String() });
+
+const ChallengeDescription = Reply({
+  challengeId: Type.String(),
+  expiresAt: Type.Integer(),
+  verificationMethod: Type.String(),
+  smsChannel: Type.String(),
+  phoneNumber: Type.String(),
+  action: Type.String(),
+  userId: Type.Optional(Type.String()),
+  isVerified: Type.Boolean(),
+});
+
+/** Server API: SMS challenges for sign-in, enrollment and number changes. */
+export const challengeRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.post(
     '/challenge',
-    {
-      schema: {
-        body: object({
-          verificationMethod: str(64),
-          action: str(64),
-          challengeId: str(64),
-          idempotencyKey: str(),
-          userId: str(),
-          phoneNumber: str(64),
-          scope: str(256),
-          locale: str(35),
-          smsChannel: str(32),
-        }),
-      },
-    },
+    { schema: { tags: ['Server API'], body: ChallengeRequest, response: responses(ChallengeResponse) } },
     (req) => initiateChallenge(deps, req.tenantId, req.body),
   );
 
-  app.post<{ Body: { challengeId: string; verificationCode: string } }>(
+  app.post(
     '/verify',
     {
       schema: {
-        body: object({ challengeId: nonEmpty(64), verificationCode: str(32) }, ['challengeId', 'verificationCode']),
+        tags: ['Server API'],
+        body: Body({ challengeId: NonEmpty(64), verificationCode: Str(32) }),
+        response: responses(VerifyResponse),
       },
     },
     (req) => verifyChallenge(deps, req.tenantId, req.body),
   );
 
-  app.post<{ Body: { challengeId: string; userId: string; skipVerificationCheck?: boolean } }>(
+  app.post(
     '/claim',
     {
       schema: {
-        body: object({ challengeId: nonEmpty(64), userId: nonEmpty(), skipVerificationCheck: bool }, [
-          'challengeId',
-          'userId',
-        ]),
+        tags: ['Server API'],
+        body: Body({ challengeId: NonEmpty(64), userId: NonEmpty(), skipVerificationCheck: Opt(Type.Boolean()) }),
+        response: responses(ClaimResponse),
       },
     },
     (req) => claimChallenge(deps, req.tenantId, req.body),
   );
 
-  app.get<{ Querystring: { challengeId?: string; userId?: string; action?: string } }>(
+  app.get(
     '/challenges',
     {
       schema: {
-        querystring: object({ challengeId: str(64), userId: str(), action: str(64), verificationMethod: str(64) }),
+        tags: ['Server API'],
+        querystring: Query({
+          challengeId: Opt(Str(64)),
+          userId: Opt(Str()),
+          action: Opt(Str(64)),
+          verificationMethod: Opt(Str(64)),
+        }),
+        response: responses(ChallengeDescription),
       },
     },
     (req) => describeChallenge(deps, req.tenantId, req.query),
   );
-}
+};

@@ -1,6 +1,6 @@
 import { invalidRequest, notFound } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { normalisePhone } from '../../lib/phone.js';
+import { normalisePhone, phoneAttribute } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { Db } from '../../storage/db.js';
 import type { UserPatch, UserStore } from './store.js';
@@ -35,7 +35,7 @@ export class UserService {
     tenantId: string,
     q: { username?: string; email?: string; phoneNumber?: string; userId?: string; limit: number; after?: string },
   ) {
-    const phoneNumber = q.phoneNumber ? normalisePhone(q.phoneNumber).e164 : undefined;
+    const phoneNumber = q.phoneNumber ? phoneAttribute(q.phoneNumber) : undefined;
     const rows = await this.store.query(tenantId, { ...q, phoneNumber });
     const authenticators = await this.store.authenticators(
       tenantId,
@@ -104,7 +104,7 @@ function toPatch(a: UserAttributes): UserPatch {
   if (a.email !== undefined) patch.email = a.email;
   if (a.emailVerified !== undefined) patch.email_verified = a.emailVerified ? 1 : 0;
   if (a.phoneNumber !== undefined)
-    patch.phone_number = a.phoneNumber === null ? null : normalisePhone(a.phoneNumber).e164;
+    patch.phone_number = a.phoneNumber === null ? null : phoneAttribute(a.phoneNumber);
   if (a.phoneNumberVerified !== undefined) patch.phone_number_verified = a.phoneNumberVerified ? 1 : 0;
   if (a.username !== undefined) patch.username = a.username;
   if (a.displayName !== undefined) patch.display_name = a.displayName;

@@ -25,14 +25,18 @@ export const NonEmpty = (maxLength = 255) => Type.String({ minLength: 1, maxLeng
 /** An optional member that may also be sent as `null`. Its TypeScript type stays `T | undefined`. */
 export function Opt<T extends TSchema>(schema: T) {
   const nullable =
-    typeof schema.type === 'string' ? { ...schema, type: [schema.type, 'null'] } : { anyOf: [schema, { type: 'null' }] };
+    typeof schema.type === 'string'
+      ? { ...schema, type: [schema.type, 'null'] }
+      : { anyOf: [schema, { type: 'null' }] };
   return Type.Optional(Type.Unsafe<Static<T>>(nullable));
 }
 
 /** An optional member whose `null` is meaningful (it clears the value): the type includes null. */
 export function Clearable<T extends TSchema>(schema: T) {
   const nullable =
-    typeof schema.type === 'string' ? { ...schema, type: [schema.type, 'null'] } : { anyOf: [schema, { type: 'null' }] };
+    typeof schema.type === 'string'
+      ? { ...schema, type: [schema.type, 'null'] }
+      : { anyOf: [schema, { type: 'null' }] };
   return Type.Optional(Type.Unsafe<Static<T> | null>(nullable));
 }
 
@@ -43,6 +47,9 @@ export const Body = <P extends TProperties>(properties: P, description?: string)
 /** Path parameters and query strings are strict objects too. */
 export const Params = Body;
 export const Query = Body;
+
+/** A response value that may be null. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** A response object: members not declared here are not serialised, so no internal column leaks. */
 export const Reply = <P extends TProperties>(properties: P): TObject<P> => Type.Object(properties);

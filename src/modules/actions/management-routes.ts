@@ -1,57 +1,130 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Deps } from '../../deps.js';
-import { nonEmpty, object } from '../../http/schemas.js';
+import {
+  AnyObject,
+  Body,
+  Clearable,
+  NonEmpty,
+  Opt,
+  Params,
+  Reply,
+  responses,
+  Str,
+  Success,
+} from '../../http/contract.js';
 
-type Body = Record<string, unknown>;
-const codeParams = object({ actionCode: nonEmpty(64) }, ['actionCode']);
-const ruleParams = object({ actionCode: nonEmpty(64), ruleId: nonEmpty(64) }, ['actionCode', 'ruleId']);
-const anyObject = { type: 'object' } as const;
+const tags = ['Management API'];
+const CodeParams = Params({ actionCode: NonEmpty(64) });
+const RuleParams = Params({ actionCode: NonEmpty(64), ruleId: NonEmpty(64) });
+const Methods = () => Type.Array(Str(64), { maxItems: 32 });
+
+const settingsFields = {
+  verificationMethods: Clearable(Methods()),
+  promptToEnrollVerificationMethods: Clearable(Methods()),
+  defaultVerificationMethod: Clearable(Str(64)),
+};
+
+const ActionConfigRequest = Body({
+  actionCode: Opt(Str(64)),
+  defaultUserActionResult: Opt(Str(16)),
+  ...settingsFields,
+  messagingTemplates: Clearable(AnyObject()),
+  verificationWebhookUrl: Clearable(Str(2048)),
+});
+
+const ActionConfig = Reply({
+  tenantId: Type.String(),
+  actionCode: Type.String(),
+  defaultUserActionResult: Type.String(),
+  ...settingsFields,
+  messagingTemplates: Clearable(AnyObject()),
+  verificationWebhookUrl: Clearable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+/** A rule's `conditions` are JsonLogic: any JSON value, checked and compiled by the service when saved. */
+const RuleRequest = Body({
+  name: Opt(Str(200)),
+  description: Clearable(Str(1000)),
+  isActive: Opt(Type.Boolean()),
+  priority: Opt(Type.Integer()),
+  type: Opt(Str(16)),
+  conditions: Opt(Type.Unknown({ description: 'JsonLogic' })),
+  ...settingsFields,
+});
+
+const Rule = Reply({
+  ruleId: Type.String(),
+  tenantId: Type.String(),
+  actionCode: Type.String(),
+  name: Type.String(),
+  description: Type.Optional(Type.String()),
+  isActive: Type.Boolean(),
+  priority: Type.Integer(),
+  type: Type.String(),
+  conditions: Type.Unknown(),
+  ...settingsFields,
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
 
 /**
  * Management API for action configurations and their rules, at Authsignal's paths. One docs page spells
- * the collection `action_configurations`, so both spellings are served.
+ * the collection `action_configurations`, so both spellings are served. `null` clears a setting here.
  */
-export async function actionManagementRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const service = deps.actionConfig;
+  const config = { keepNulls: true };
   for (const base of ['/action-configurations', '/action_configurations']) {
-    app.get(base, (req) => service.listConfigs(req.tenantId));
-    app.post<{ Body: Body }>(base, { schema: { body: anyObject } }, (req) =>
-      service.createConfig(req.tenantId, req.body),
+    const schema = <T extends object>(s: T) => ({ tags, ...s });
+    app.get(base, { schema: schema({ response: responses(Type.Array(ActionConfig)) }) }, (req) =>
+      service.listConfigs(req.tenantId),
     );
-
-    type Code = { actionCode: string };
-    app.get<{ Params: Code }>(`${base}/:actionCode`, { schema: { params: codeParams } }, (req) =>
-      service.getConfig(req.tenantId, req.params.actionCode),
+    app.post(
+      base,
+      { config, schema: schema({ body: ActionConfigRequest, response: responses(ActionConfig) }) },
+      (req) => service.createConfig(req.tenantId, req.body),
     );
-    app.patch<{ Params: Code; Body: Body }>(
+    app.get(
       `${base}/:actionCode`,
-      { schema: { params: codeParams, body: anyObject } },
+      { schema: schema({ params: CodeParams, response: responses(ActionConfig) }) },
+      (req) => service.getConfig(req.tenantId, req.params.actionCode),
+    );
+    app.patch(
+      `${base}/:actionCode`,
+      { config, schema: schema({ params: CodeParams, body: ActionConfigRequest, response: responses(ActionConfig) }) },
       (req) => service.updateConfig(req.tenantId, req.params.actionCode, req.body),
     );
-    app.delete<{ Params: Code }>(`${base}/:actionCode`, { schema: { params: codeParams } }, (req) =>
+    app.delete(`${base}/:actionCode`, { schema: schema({ params: CodeParams, response: responses(Success) }) }, (req) =>
       service.deleteConfig(req.tenantId, req.params.actionCode),
     );
 
-    app.get<{ Params: Code }>(`${base}/:actionCode/rules`, { schema: { params: codeParams } }, (req) =>
-      service.listRules(req.tenantId, req.params.actionCode),
-    );
-    app.post<{ Params: Code; Body: Body }>(
+    app.get(
       `${base}/:actionCode/rules`,
-      { schema: { params: codeParams, body: anyObject } },
+      { schema: schema({ params: CodeParams, response: responses(Type.Array(Rule)) }) },
+      (req) => service.listRules(req.tenantId, req.params.actionCode),
+    );
+    app.post(
+      `${base}/:actionCode/rules`,
+      { config, schema: schema({ params: CodeParams, body: RuleRequest, response: responses(Rule) }) },
       (req) => service.createRule(req.tenantId, req.params.actionCode, req.body),
     );
-
-    type Rule = Code & { ruleId: string };
-    app.get<{ Params: Rule }>(`${base}/:actionCode/rules/:ruleId`, { schema: { params: ruleParams } }, (req) =>
-      service.getRule(req.tenantId, req.params.actionCode, req.params.ruleId),
-    );
-    app.patch<{ Params: Rule; Body: Body }>(
+    app.get(
       `${base}/:actionCode/rules/:ruleId`,
-      { schema: { params: ruleParams, body: anyObject } },
+      { schema: schema({ params: RuleParams, response: responses(Rule) }) },
+      (req) => service.getRule(req.tenantId, req.params.actionCode, req.params.ruleId),
+    );
+    app.patch(
+      `${base}/:actionCode/rules/:ruleId`,
+      { config, schema: schema({ params: RuleParams, body: RuleRequest, response: responses(Rule) }) },
       (req) => service.updateRule(req.tenantId, req.params.actionCode, req.params.ruleId, req.body),
     );
-    app.delete<{ Params: Rule }>(`${base}/:actionCode/rules/:ruleId`, { schema: { params: ruleParams } }, (req) =>
-      service.deleteRule(req.tenantId, req.params.actionCode, req.params.ruleId),
+    app.delete(
+      `${base}/:actionCode/rules/:ruleId`,
+      { schema: schema({ params: RuleParams, response: responses(Success) }) },
+      (req) => service.deleteRule(req.tenantId, req.params.actionCode, req.params.ruleId),
     );
   }
-}
+};

@@ -1,75 +1,59 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Deps } from '../../deps.js';
-import { bool, nonEmpty, object, str } from '../../http/schemas.js';
+import { Body, NonEmpty, Opt, Params, Query, responses, Str } from '../../http/contract.js';
+import { ActionRecord, ActionSummary, TrackRequest, TrackResponse, ValidateResponse } from './contracts.js';
 import { getAction, queryUserActions, updateAction } from './queries.js';
-import { type TrackAttributes, trackAction } from './track.js';
-import { type ValidateRequest, validateChallenge } from './validate.js';
+import { trackAction } from './track.js';
+import { validateChallenge } from './validate.js';
 
-const actionParams = object({ userId: nonEmpty(), action: nonEmpty(64) }, ['userId', 'action']);
-const keyParams = object({ userId: nonEmpty(), action: nonEmpty(64), idempotencyKey: nonEmpty() }, [
-  'userId',
-  'action',
-  'idempotencyKey',
-]);
+const tags = ['Server API'];
+const ActionParams = Params({ userId: NonEmpty(), action: NonEmpty(64) });
+const KeyParams = Params({ userId: NonEmpty(), action: NonEmpty(64), idempotencyKey: NonEmpty() });
 
-const trackBody = object({
-  idempotencyKey: nonEmpty(),
-  redirectUrl: str(2048),
-  redirectToSettings: bool,
-  ipAddress: str(64),
-  userAgent: str(1024),
-  deviceId: str(),
-  scope: str(256),
-  email: str(320),
-  phoneNumber: str(64),
-  username: str(),
-  custom: {
-    type: 'object',
-    maxProperties: 100,
-    additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 1024 },
-  },
-  challengeId: str(64),
-  locale: str(35),
-  customDomain: str(255),
-});
-
-type ActionParams = { userId: string; action: string };
-type KeyParams = ActionParams & { idempotencyKey: string };
-
-export async function actionRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  app.post<{ Params: ActionParams; Body: TrackAttributes }>(
+/** Server API: track, the action record, operators' decisions, and validateChallenge. */
+export const actionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.post(
     '/users/:userId/actions/:action',
-    { schema: { params: actionParams, body: trackBody } },
+    { schema: { tags, params: ActionParams, body: TrackRequest, response: responses(TrackResponse) } },
     (req) => trackAction(deps, req.tenantId, req.params.userId, req.params.action, req.body),
   );
 
-  app.get<{ Params: KeyParams }>(
+  app.get(
     '/users/:userId/actions/:action/:idempotencyKey',
-    { schema: { params: keyParams } },
+    { schema: { tags, params: KeyParams, response: responses(ActionRecord) } },
     (req) => getAction(deps, req.tenantId, req.params.userId, req.params.action, req.params.idempotencyKey),
   );
 
-  app.patch<{ Params: KeyParams; Body: { state?: unknown } }>(
+  app.patch(
     '/users/:userId/actions/:action/:idempotencyKey',
-    { schema: { params: keyParams, body: object({ state: str(64) }, ['state']) } },
+    { schema: { tags, params: KeyParams, body: Body({ state: Str(64) }), response: responses(ActionRecord) } },
     (req) =>
       updateAction(deps, req.tenantId, req.params.userId, req.params.action, req.params.idempotencyKey, req.body),
   );
 
-  app.get<{ Params: { userId: string }; Querystring: { fromDate?: string; codes?: string; state?: string } }>(
+  app.get(
     '/users/:userId/actions',
     {
       schema: {
-        params: object({ userId: nonEmpty() }, ['userId']),
-        querystring: object({ fromDate: str(64), codes: str(2048), state: str(64) }),
+        tags,
+        params: Params({ userId: NonEmpty() }),
+        querystring: Query({ fromDate: Opt(Str(64)), codes: Opt(Str(2048)), state: Opt(Str(64)) }),
+        response: responses(Type.Array(ActionSummary)),
       },
     },
     (req) => queryUserActions(deps, req.tenantId, req.params.userId, req.query),
   );
 
-  app.post<{ Body: ValidateRequest }>(
+  app.post(
     '/validate',
-    { schema: { body: object({ token: nonEmpty(4096), action: str(64), userId: str() }, ['token']) } },
+    {
+      schema: {
+        tags,
+        body: Body({ token: NonEmpty(4096), action: Opt(Str(64)), userId: Opt(Str()) }),
+        response: responses(ValidateResponse),
+      },
+    },
     (req) => validateChallenge(deps.tokens, deps.actions, req.tenantId, req.body, deps.clock.now()),
   );
-}
+};

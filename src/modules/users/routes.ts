@@ -1,112 +1,111 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Deps } from '../../deps.js';
-import { invalidRequest } from '../../errors.js';
-import { bool, nonEmpty, object, str, userIdParams } from '../../http/schemas.js';
-import type { UserAttributes } from './users.js';
+import {
+  Body,
+  Clearable,
+  CustomData,
+  NonEmpty,
+  Opt,
+  Params,
+  Query,
+  Reply,
+  responses,
+  Str,
+  Success,
+} from '../../http/contract.js';
+import { AttributesReply, Authenticator, UserReply, UsersPage } from './contracts.js';
+import { queryUsers } from './query.js';
 
-const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
+const tags = ['Server API'];
+const UserParams = Params({ userId: NonEmpty() });
 
-const attributesSchema = object({
-  email: nullable(str(320)),
-  emailVerified: bool,
-  phoneNumber: nullable(str(64)),
-  phoneNumberVerified: bool,
-  username: nullable(str()),
-  displayName: nullable(str()),
-  locale: nullable(str(35)),
-  custom: nullable({
-    type: 'object',
-    maxProperties: 100,
-    additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 1024 },
-  }),
+/** The attributes updateUser takes. `null` clears a value, so this route keeps nulls. */
+const UserAttributes = Body({
+  email: Clearable(Str(320)),
+  emailVerified: Opt(Type.Boolean()),
+  phoneNumber: Clearable(Str(64)),
+  phoneNumberVerified: Opt(Type.Boolean()),
+  username: Clearable(Str()),
+  displayName: Clearable(Str()),
+  locale: Clearable(Str(35)),
+  custom: Clearable(CustomData()),
 });
 
-type UserParams = { userId: string };
-
-export async function userRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+/** Server API: users and their authenticators. */
+export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const users = deps.users;
 
-  app.get<{ Params: UserParams }>('/users/:userId', { schema: { params: userIdParams } }, (req) =>
+  app.get('/users/:userId', { schema: { tags, params: UserParams, response: responses(UserReply) } }, (req) =>
     users.get(req.tenantId, req.params.userId),
   );
 
-  // node sends PATCH; Ruby sends POST. Both update the given fields and leave the others unchanged.
+  // node sends PATCH; Ruby and Java send POST. Both update the given fields and leave the others unchanged.
   for (const method of ['PATCH', 'POST'] as const) {
-    app.route<{ Params: UserParams; Body: UserAttributes }>({
+    app.route({
       method,
       url: '/users/:userId',
-      schema: { params: userIdParams, body: attributesSchema },
+      config: { keepNulls: true },
+      schema: { tags, params: UserParams, body: UserAttributes, response: responses(AttributesReply) },
       handler: (req) => users.update(req.tenantId, req.params.userId, req.body),
     });
   }
 
-  app.delete<{ Params: UserParams }>('/users/:userId', { schema: { params: userIdParams } }, async (req) => {
+  app.delete('/users/:userId', { schema: { tags, params: UserParams, response: responses(Success) } }, async (req) => {
     await users.delete(req.tenantId, req.params.userId);
     return { success: true };
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>(
+  app.get(
     '/users',
     {
       schema: {
-        querystring: object({
-          username: str(),
-          email: str(320),
-          phoneNumber: str(64),
-          token: str(4096),
-          limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
-          lastEvaluatedUserId: str(),
+        tags,
+        querystring: Query({
+          username: Opt(Str()),
+          email: Opt(Str(320)),
+          phoneNumber: Opt(Str(64)),
+          token: Opt(Str(4096)),
+          limit: Opt(Type.String({ pattern: '^[0-9]{1,4}$' })),
+          lastEvaluatedUserId: Opt(Str()),
         }),
+        response: responses(UsersPage),
       },
     },
-    async (req) => {
-      const q = req.query;
-      const limit = q.limit ? Number(q.limit) : 100;
-      if (limit < 1 || limit > 1000) throw invalidRequest('limit must be from 1 to 1000');
-      let userId: string | undefined;
-      let tokenPayload: Record<string, unknown> | undefined;
-      if (q.token) {
-        const claims = await deps.tokens.verify(q.token, req.tenantId).catch(() => {
-          throw invalidRequest('token is invalid or expired');
-        });
-        userId = claims.userId;
-        tokenPayload = { ...claims };
-      }
-      const result = await users.query(req.tenantId, {
-        ...(q.username ? { username: q.username } : {}),
-        ...(q.email ? { email: q.email } : {}),
-        ...(q.phoneNumber ? { phoneNumber: q.phoneNumber } : {}),
-        ...(userId ? { userId } : {}),
-        ...(q.lastEvaluatedUserId ? { after: q.lastEvaluatedUserId } : {}),
-        limit,
-      });
-      return tokenPayload ? { ...result, tokenPayload } : result;
-    },
+    (req) => queryUsers(deps, req.tenantId, req.query),
   );
 
-  app.get<{ Params: UserParams }>('/users/:userId/authenticators', { schema: { params: userIdParams } }, (req) =>
-    users.authenticators(req.tenantId, req.params.userId),
+  app.get(
+    '/users/:userId/authenticators',
+    { schema: { tags, params: UserParams, response: responses(Type.Array(Authenticator)) } },
+    (req) => users.authenticators(req.tenantId, req.params.userId),
   );
 
-  app.post<{ Params: UserParams; Body: { verificationMethod?: string; phoneNumber?: string } }>(
+  app.post(
     '/users/:userId/authenticators',
     {
       schema: {
-        params: userIdParams,
-        body: object({ verificationMethod: nonEmpty(64), phoneNumber: str(64), isDefault: bool }, [
-          'verificationMethod',
-        ]),
+        tags,
+        params: UserParams,
+        body: Body({ verificationMethod: NonEmpty(64), phoneNumber: Opt(Str(64)), isDefault: Opt(Type.Boolean()) }),
+        response: responses(Reply({ authenticator: Authenticator })),
       },
     },
     (req) => users.enrollVerified(req.tenantId, req.params.userId, req.body),
   );
 
-  app.delete<{ Params: UserParams & { authenticatorId: string } }>(
+  app.delete(
     '/users/:userId/authenticators/:authenticatorId',
-    { schema: { params: object({ userId: nonEmpty(), authenticatorId: nonEmpty() }, ['userId', 'authenticatorId']) } },
+    {
+      schema: {
+        tags,
+        params: Params({ userId: NonEmpty(), authenticatorId: NonEmpty() }),
+        response: responses(Success),
+      },
+    },
     async (req) => {
       await users.deleteAuthenticator(req.tenantId, req.params.userId, req.params.authenticatorId);
       return { success: true };
     },
   );
-}
+};

@@ -103,8 +103,7 @@ function toPatch(a: UserAttributes): UserPatch {
   const patch: UserPatch = {};
   if (a.email !== undefined) patch.email = a.email;
   if (a.emailVerified !== undefined) patch.email_verified = a.emailVerified ? 1 : 0;
-  if (a.phoneNumber !== undefined)
-    patch.phone_number = a.phoneNumber === null ? null : phoneAttribute(a.phoneNumber);
+  if (a.phoneNumber !== undefined) patch.phone_number = a.phoneNumber === null ? null : phoneAttribute(a.phoneNumber);
   if (a.phoneNumberVerified !== undefined) patch.phone_number_verified = a.phoneNumberVerified ? 1 : 0;
   if (a.username !== undefined) patch.username = a.username;
   if (a.displayName !== undefined) patch.display_name = a.displayName;

@@ -1,4 +1,5 @@
 import type { AuthenticatorRow, UserRow } from '../../storage/schema.js';
+import type { AttributesView, AuthenticatorView, EnrollmentView } from './contracts.js';
 
 /** Sigil delivers codes by SMS only, so SMS is the one method a user can be enrolled with. */
 export const ALLOWED_VERIFICATION_METHODS = ['SMS'] as const;
@@ -15,7 +16,7 @@ export interface UserAttributes {
 }
 
 /** The attribute fields of a user as the SDKs read them; absent values are left out, not null. */
-export function attributesView(row: UserRow | undefined): Record<string, unknown> {
+export function attributesView(row: UserRow | undefined): AttributesView {
   if (!row) return { emailVerified: false, phoneNumberVerified: false };
   return dropNull({
     email: row.email,
@@ -24,12 +25,12 @@ export function attributesView(row: UserRow | undefined): Record<string, unknown
     phoneNumberVerified: row.phone_number_verified === 1,
     username: row.username,
     displayName: row.display_name,
-    custom: row.custom ? JSON.parse(row.custom) : null,
+    custom: row.custom ? (JSON.parse(row.custom) as Record<string, unknown>) : null,
     locale: row.locale,
-  });
+  }) as AttributesView;
 }
 
-export function enrollmentView(authenticators: AuthenticatorRow[]) {
+export function enrollmentView(authenticators: AuthenticatorRow[]): EnrollmentView {
   const enrolled = [...new Set(authenticators.map((a) => a.verification_method))];
   return {
     isEnrolled: enrolled.length > 0,
@@ -39,7 +40,7 @@ export function enrollmentView(authenticators: AuthenticatorRow[]) {
   };
 }
 
-export function authenticatorView(row: AuthenticatorRow) {
+export function authenticatorView(row: AuthenticatorRow): AuthenticatorView {
   return dropNull({
     userId: row.user_id,
     userAuthenticatorId: row.id,
@@ -49,7 +50,7 @@ export function authenticatorView(row: AuthenticatorRow) {
     lastVerifiedAt: iso(row.last_verified_at),
     phoneNumber: row.phone_number,
     email: row.email,
-  });
+  }) as AuthenticatorView;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();

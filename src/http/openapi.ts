@@ -2,11 +2,28 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { ErrorBody } from './contract.js';
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalogue: RouteEntry[];
+  }
+}
+
 /**
  * `/openapi.json`: OpenAPI 3.1, generated from the same route contracts that validate requests and
  * serialise responses, so the document cannot drift from what the server does.
  */
 export async function installOpenApi(app: FastifyInstance): Promise<void> {
+  // Every route the app serves, as tests and the fuzzer enumerate them (HEAD routes are Fastify's own).
+  const routes: RouteEntry[] = [];
+  app.decorate('routeCatalogue', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   app.addSchema(ErrorBody);
   await app.register(swagger, {
     openapi: {

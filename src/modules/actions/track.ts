@@ -76,8 +76,7 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
       isEnrolled: authenticators.length > 0,
       email: user.email,
       phoneNumber: userPhone,
-      phoneNumberCountryCode:
-        userPhone && reads('user.phoneNumberCountryCode') ? phoneCountry(userPhone) : null,
+      phoneNumberCountryCode: userPhone && reads('user.phoneNumberCountryCode') ? phoneCountry(userPhone) : null,
     },
     velocity,
     custom: a.custom ?? {},

@@ -10,6 +10,8 @@ import { actionRoutes } from './modules/actions/routes.js';
 import { challengeRoutes } from './modules/challenges/routes.js';
 import { clientRoutes } from './modules/client/routes.js';
 import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
+import { sessionClientRoutes } from './modules/sessions/management-routes.js';
+import { sessionRoutes } from './modules/sessions/routes.js';
 import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
 import { smsManagementRoutes } from './modules/sms/routes.js';
 import { smsTemplateRoutes } from './modules/sms/templates/routes.js';
@@ -57,6 +59,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         await server.register(userRoutes, { deps });
         await server.register(challengeRoutes, { deps });
         await server.register(actionRoutes, { deps });
+        await server.register(sessionRoutes, { deps });
       });
       await v1.register(
         async (management) => {
@@ -64,6 +67,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(smsManagementRoutes, { deps });
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
+          await management.register(sessionClientRoutes, { deps });
         },
         { prefix: '/management' },
       );

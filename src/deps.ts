@@ -9,6 +9,8 @@ import { DeviceStore } from './modules/actions/device-store.js';
 import { ActionStore } from './modules/actions/store.js';
 import type { ChallengeDeps } from './modules/challenges/deps.js';
 import { ChallengeStore } from './modules/challenges/store.js';
+import { SessionService } from './modules/sessions/service.js';
+import { SessionStore } from './modules/sessions/store.js';
 import { SmsConfigService } from './modules/sms/config-service.js';
 import { SmsDispatcher } from './modules/sms/dispatcher.js';
 import { receiptUrl } from './modules/sms/receipt-url.js';
@@ -29,6 +31,7 @@ export interface Deps extends ChallengeDeps {
   logger: Logger;
   tenants: TenantService;
   smsConfig: SmsConfigService;
+  sessions: SessionService;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     actions: new ActionStore(db),
     actionConfig: new ActionConfigService(new ActionConfigStore(db), clock, random, config.authCacheTtlMs),
     devices: new DeviceStore(db),
+    sessions: new SessionService(new SessionStore(db), new ActionStore(db), new UserStore(db), tokens, clock, random),
     close: () => db.destroy(),
   };
 }

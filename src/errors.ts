@@ -7,6 +7,8 @@ export const errorCatalogue = {
   invalid_request: 400,
   unauthorized: 401,
   expired_token: 401,
+  /** A session access or refresh token that is not (or no longer) valid; `unauthorized` means a bad API key. */
+  invalid_token: 401,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,

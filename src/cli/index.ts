@@ -86,6 +86,46 @@ keys
     await withDeps(async (deps) => console.log(JSON.stringify(await deps.tokens.listSigningKeys(options.tenant))));
   });
 
+const sessionClients = program
+  .command('session-clients')
+  .description("manage a tenant's session clients: each app holding sessions, whose ID is the access token's aud");
+sessionClients
+  .command('create')
+  .description('create a session client and print its clientId (for createSession)')
+  .requiredOption('--tenant <tenantId>', 'the tenant')
+  .requiredOption('--name <name>', 'a name for the client, e.g. web or ios', nonEmpty)
+  .option('--access-ttl-seconds <n>', 'access token lifetime (default 900: 15 minutes)', positiveInt)
+  .option('--refresh-ttl-seconds <n>', 'refresh token lifetime (default 2592000: 30 days)', positiveInt)
+  .option('--json', 'print one JSON object')
+  .action(
+    async (options: {
+      tenant: string;
+      name: string;
+      accessTtlSeconds?: number;
+      refreshTtlSeconds?: number;
+      json?: boolean;
+    }) => {
+      await withTenant(options.tenant, async (deps) => {
+        const created = await deps.sessions.clients.create(options.tenant, {
+          name: options.name,
+          accessTokenTtlSeconds: options.accessTtlSeconds,
+          refreshTokenTtlSeconds: options.refreshTtlSeconds,
+        });
+        if (options.json) console.log(JSON.stringify(created));
+        else for (const [k, v] of Object.entries(created)) console.log(`${k.padEnd(24)} ${v}`);
+      });
+    },
+  );
+sessionClients
+  .command('list')
+  .description("print the tenant's session clients")
+  .requiredOption('--tenant <tenantId>', 'the tenant')
+  .action(async (options: { tenant: string }) => {
+    await withTenant(options.tenant, async (deps) =>
+      console.log(JSON.stringify(await deps.sessions.clients.list(options.tenant))),
+    );
+  });
+
 const sms = program.command('sms-providers').description("manage a tenant's SMS providers (tried in order)");
 sms
   .command('list')

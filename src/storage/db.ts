@@ -7,6 +7,7 @@ import * as initial from './migrations/001_initial.js';
 import * as adaptiveMfa from './migrations/002_adaptive_mfa.js';
 import * as numberLimits from './migrations/003_number_limits.js';
 import * as smsDelivery from './migrations/004_sms_delivery.js';
+import * as sessions from './migrations/005_sessions.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   '002_adaptive_mfa': adaptiveMfa,
   '003_number_limits': numberLimits,
   '004_sms_delivery': smsDelivery,
+  '005_sessions': sessions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

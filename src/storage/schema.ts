@@ -19,6 +19,9 @@ export interface Database {
   rules: RuleRow;
   devices: DeviceRow;
   action_state_changes: ActionStateChangeRow;
+  session_clients: SessionClientRow;
+  sessions: SessionRow;
+  session_refresh_tokens: SessionRefreshTokenRow;
 }
 
 export interface TenantRow {
@@ -217,4 +220,41 @@ export interface ActionStateChangeRow {
   /** What moved it: rules, challenge, verification, api, ... */
   reason: string;
   at: number;
+}
+
+/** An app that holds sessions: its ID is the access token's `aud`, and it fixes the token lifetimes. */
+export interface SessionClientRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  access_ttl_seconds: number;
+  refresh_ttl_seconds: number;
+  created_at: number;
+}
+
+/** A session made from one succeeded challenge (its action's idempotency key, unique per tenant). */
+export interface SessionRow {
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  user_id: string;
+  idempotency_key: string;
+  verification_method: string | null;
+  /** The `jti` of the newest access token; a refresh replaces it, so earlier access tokens stop validating. */
+  access_jti: string;
+  created_at: number;
+  refreshed_at: number | null;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface SessionRefreshTokenRow {
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  token_hash: string;
+  tenant_id: string;
+  session_id: string;
+  created_at: number;
+  expires_at: number;
+  /** Set when the token was rotated; presenting it again revokes the session. */
+  used_at: number | null;
 }

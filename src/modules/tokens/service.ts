@@ -16,6 +16,13 @@ import type { SigningKeyStore } from './store.js';
 const ALG = 'ES256';
 const KEY_CACHE_MS = 60_000;
 
+/**
+ * Token kinds, told apart by the `typ` header and checked on every verification: a challenge token is
+ * never accepted as a session access token, nor the reverse (RFC 8725 §3.11; `at+jwt` is RFC 9068's).
+ */
+export const CHALLENGE_TOKEN_TYP = 'JWT';
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
 export interface ChallengeTokenClaims {
   tenantId: string;
   userId: string;
@@ -79,7 +86,7 @@ export class TokenService {
   async sign(claims: ChallengeTokenClaims): Promise<string> {
     const { kid, key } = await this.currentKey(claims.tenantId);
     const iat = Math.floor(this.clock.now() / 1000);
-    const header = { alg: ALG, kid, typ: 'JWT' };
+    const header = { alg: ALG, kid, typ: CHALLENGE_TOKEN_TYP };
     // `other` mirrors Authsignal's claim layout; actionCode and idempotencyKey also sit at the top level,
     // where newer mobile SDKs look first (spec §7).
     const payload = {
@@ -122,6 +129,7 @@ export class TokenService {
       ({ payload } = await jwtVerify(token, key.key, {
         algorithms: [ALG],
         issuer: this.issuer,
+        typ: CHALLENGE_TOKEN_TYP,
         currentDate: new Date(this.clock.now()),
       }));
     } catch (err) {
@@ -159,6 +167,51 @@ export class TokenService {
     const key = kid ? await this.publicKey(kid) : undefined;
     if (!key) throw new TokenError('invalid', 'The token is invalid.');
     return key;
+  }
+
+  /** Signs `claims` with the tenant's current key under header `typ`, adding `iss`, `iat` and `exp`. */
+  async signClaims(
+    tenantId: string,
+    typ: string,
+    claims: Record<string, unknown>,
+    ttlSeconds: number,
+  ): Promise<{ token: string; exp: number }> {
+    const { kid, key } = await this.currentKey(tenantId);
+    const iat = Math.floor(this.clock.now() / 1000);
+    const exp = iat + ttlSeconds;
+    const input = `${base64url({ alg: ALG, kid, typ })}.${base64url({ ...claims, iss: this.issuer, iat, exp })}`;
+    const signature = cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    return { token: `${input}.${signature.toString('base64url')}`, exp };
+  }
+
+  /**
+   * Verifies a token of `tenantId` whose header `typ` is `typ`, and returns its claims. With `allowExpired`
+   * an authentic but expired token is returned too: revoking a session must work after its access token expired.
+   */
+  async verifyClaims(
+    token: string,
+    tenantId: string,
+    typ: string,
+    options: { allowExpired?: boolean } = {},
+  ): Promise<JWTPayload> {
+    const key = await this.keyOf(token);
+    if (key.tenantId !== tenantId) throw new TokenError('invalid', 'The token is invalid.');
+    try {
+      const { payload } = await jwtVerify(token, key.key, {
+        algorithms: [ALG],
+        issuer: this.issuer,
+        typ,
+        currentDate: new Date(this.clock.now()),
+      });
+      return payload;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) {
+        // jose checks the signature before the claims, so an expired token's payload is authentic.
+        if (options.allowExpired) return err.payload;
+        throw new TokenError('expired', 'The token has expired.');
+      }
+      throw new TokenError('invalid', 'The token is invalid.');
+    }
   }
 
   async jwks(tenantId: string): Promise<{ keys: JWK[] }> {

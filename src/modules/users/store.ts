@@ -62,7 +62,15 @@ export class UserStore {
             .where('user_id', '=', userId),
         )
         .execute();
-      for (const table of ['authenticators', 'challenges', 'devices', 'actions', 'users'] as const) {
+      // A deleted user's sessions go too: their access tokens stop validating and refresh tokens stop working.
+      await trx
+        .deleteFrom('session_refresh_tokens')
+        .where('tenant_id', '=', tenantId)
+        .where('session_id', 'in', (eb) =>
+          eb.selectFrom('sessions').select('id').where('tenant_id', '=', tenantId).where('user_id', '=', userId),
+        )
+        .execute();
+      for (const table of ['authenticators', 'challenges', 'devices', 'sessions', 'actions', 'users'] as const) {
         await trx.deleteFrom(table).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
       }
     });

@@ -1,0 +1,183 @@
+import type { Db } from '../../storage/db.js';
+import type { SessionClientRow, SessionRefreshTokenRow, SessionRow } from '../../storage/schema.js';
+
+/** A refresh token with what rotating it needs: its session and its client's lifetimes. */
+export interface RefreshTokenRecord {
+  session_id: string;
+  used_at: number | null;
+  expires_at: number;
+  user_id: string;
+  client_id: string;
+  revoked_at: number | null;
+  access_ttl_seconds: number;
+  refresh_ttl_seconds: number;
+}
+
+export type Rotation = 'rotated' | 'already_used' | 'revoked';
+
+/** Session clients, sessions and refresh tokens. Every query is scoped by tenant. */
+export class SessionStore {
+  constructor(private readonly db: Db) {}
+
+  async insertClient(row: SessionClientRow): Promise<void> {
+    await this.db.insertInto('session_clients').values(row).execute();
+  }
+
+  async client(tenantId: string, clientId: string): Promise<SessionClientRow | undefined> {
+    return this.db
+      .selectFrom('session_clients')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', clientId)
+      .executeTakeFirst();
+  }
+
+  async clients(tenantId: string): Promise<SessionClientRow[]> {
+    return this.db
+      .selectFrom('session_clients')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Deletes the client and every session it holds, so that none of its tokens validates or refreshes again. */
+  async deleteClient(tenantId: string, clientId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const sessionsOfClient = trx
+        .selectFrom('sessions')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('client_id', '=', clientId);
+      await trx
+        .deleteFrom('session_refresh_tokens')
+        .where('tenant_id', '=', tenantId)
+        .where('session_id', 'in', sessionsOfClient)
+        .execute();
+      await trx.deleteFrom('sessions').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).execute();
+      const deleted = await trx
+        .deleteFrom('session_clients')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', clientId)
+        .executeTakeFirst();
+      return Number(deleted.numDeletedRows) > 0;
+    });
+  }
+
+  /**
+   * Inserts the session and its first refresh token, unless the challenge already made a session: the unique
+   * (tenant_id, idempotency_key) decides, so of concurrent calls exactly one creates it. True when this call did.
+   */
+  async insertSession(session: SessionRow, refresh: SessionRefreshTokenRow): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('sessions')
+        .values(session)
+        .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) return false;
+      await trx.insertInto('session_refresh_tokens').values(refresh).execute();
+      return true;
+    });
+  }
+
+  async session(tenantId: string, sessionId: string): Promise<SessionRow | undefined> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', sessionId)
+      .executeTakeFirst();
+  }
+
+  async refreshToken(tenantId: string, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    return this.db
+      .selectFrom('session_refresh_tokens as r')
+      .innerJoin('sessions as s', 's.id', 'r.session_id')
+      .innerJoin('session_clients as c', 'c.id', 's.client_id')
+      .select([
+        'r.session_id',
+        'r.used_at',
+        'r.expires_at',
+        's.user_id',
+        's.client_id',
+        's.revoked_at',
+        'c.access_ttl_seconds',
+        'c.refresh_ttl_seconds',
+      ])
+      .where('r.tenant_id', '=', tenantId)
+      .where('s.tenant_id', '=', tenantId)
+      .where('r.token_hash', '=', tokenHash)
+      .executeTakeFirst();
+  }
+
+  /**
+   * Rotates a refresh token. ONE conditional UPDATE marks the old token used, so of two concurrent refreshes
+   * of one token exactly one wins (on PostgreSQL the loser waits on the row lock, then finds it used). Only
+   * the winner moves the session to the new access token's jti and stores the new refresh token.
+   */
+  async rotate(
+    tenantId: string,
+    sessionId: string,
+    oldHash: string,
+    next: { hash: string; jti: string; now: number; expiresAt: number },
+  ): Promise<Rotation> {
+    return this.db.transaction().execute(async (trx) => {
+      const marked = await trx
+        .updateTable('session_refresh_tokens')
+        .set({ used_at: next.now })
+        .where('tenant_id', '=', tenantId)
+        .where('session_id', '=', sessionId)
+        .where('token_hash', '=', oldHash)
+        .where('used_at', 'is', null)
+        .returning('token_hash')
+        .executeTakeFirst();
+      if (!marked) return 'already_used';
+      const advanced = await trx
+        .updateTable('sessions')
+        .set({ access_jti: next.jti, refreshed_at: next.now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', sessionId)
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (!advanced) return 'revoked';
+      await trx
+        .insertInto('session_refresh_tokens')
+        .values({
+          token_hash: next.hash,
+          tenant_id: tenantId,
+          session_id: sessionId,
+          created_at: next.now,
+          expires_at: next.expiresAt,
+          used_at: null,
+        })
+        .execute();
+      return 'rotated';
+    });
+  }
+
+  /** Revokes one session; revoking a revoked session changes nothing (its first reason is kept). */
+  async revoke(tenantId: string, sessionId: string, now: number, reason: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async revokeUser(tenantId: string, userId: string, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: 'user_revoked' })
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}

@@ -1,0 +1,433 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Authsignal, AuthsignalError, VerificationMethod } from '@authsignal/node';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { ManualClock } from '../src/lib/clock.js';
+import { type RunningServer, startServer } from '../src/main.js';
+import { runCli } from './helpers/cli.js';
+import { databases } from './helpers/databases.js';
+import { management } from './helpers/management.js';
+import { phone, startTestServer, type TestServer } from './helpers/server.js';
+
+interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the fields of many answer shapes.
+  body: any;
+}
+
+/** The SDK call fails with this status and code (node reads the code from `error`). */
+async function refused(call: Promise<unknown>, statusCode: number, errorCode: string): Promise<AuthsignalError> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AuthsignalError);
+  expect(err).toMatchObject({ statusCode, errorCode });
+  return err as AuthsignalError;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+describe.each(databases)('sessions through the official node SDK ($name)', { timeout: 120_000 }, (db) => {
+  let t: TestServer;
+  let clientId: string;
+  const clock = new ManualClock(Date.now());
+  const extraServers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    t = await startTestServer(db, {}, { clock });
+    clientId = (await clients('POST', '', { name: 'web' })).body.clientId;
+  });
+  afterAll(async () => {
+    for (const server of extraServers) await server.close();
+    await t.close();
+  });
+
+  async function clients(method: string, path: string, body?: unknown, key = t.tenant.managementSecretKey) {
+    const res = await fetch(`${t.apiUrl}/management/session-clients${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: await res.json() } as Answer;
+  }
+
+  async function raw(path: string, body: unknown, key?: string): Promise<Answer> {
+    const res = await t.fetch(path, { method: 'POST', body: JSON.stringify(body), ...(key ? { key } : {}) });
+    return { status: res.status, body: await res.json() };
+  }
+
+  /** SMS sign-in through the SDK (challenge, the delivered code, claim): the claim token. */
+  async function signIn(userId: string, sdk = t.sdk, action = 'signInWithSms'): Promise<string> {
+    const to = phone();
+    const { challengeId } = await sdk.challenge({ verificationMethod: 'SMS', action, phoneNumber: to });
+    expect((await sdk.verify({ challengeId, verificationCode: await t.lastCode(to) })).isVerified).toBe(true);
+    return (await sdk.claimChallenge({ challengeId, userId })).token;
+  }
+
+  async function session(userId: string, client = clientId) {
+    return t.sdk.createSession({ clientId: client, token: await signIn(userId) });
+  }
+
+  it('signs in, creates a session, validates, refreshes, and a reused refresh token revokes the family', async () => {
+    await t.sdk.updateUser({ userId: 'ana', attributes: { email: 'ana@example.com', displayName: 'Ana' } });
+    const first = await session('ana');
+    expect(first.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(decodeProtectedHeader(first.accessToken)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    const claims = decodeJwt(first.accessToken);
+    const nowSeconds = Math.floor(clock.now() / 1000);
+    expect(claims).toMatchObject({ sub: 'ana', aud: clientId, sid: expect.any(String), exp: nowSeconds + 900 });
+
+    // An API gateway can verify it offline against the tenant's JWKS.
+    const jwks = await (await fetch(`${t.apiUrl}/client/public/${t.tenant.tenantId}/.well-known/jwks`)).json();
+    const offline = await jwtVerify(first.accessToken, createLocalJWKSet(jwks), {
+      audience: clientId,
+      typ: 'at+jwt',
+      currentDate: new Date(clock.now()),
+    });
+    expect(offline.payload.sub).toBe('ana');
+
+    const validated = await t.sdk.validateSession({ accessToken: first.accessToken, clientIds: [clientId] });
+    expect(validated).toEqual({
+      user: expect.objectContaining({ userId: 'ana', email: 'ana@example.com', displayName: 'Ana' }),
+      expiresAt: nowSeconds + 900,
+      verificationMethod: 'SMS',
+    });
+
+    clock.advance(5_000);
+    const second = await t.sdk.refreshSession({ refreshToken: first.refreshToken });
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(decodeJwt(second.accessToken).sid).toBe(claims.sid);
+    expect((await t.sdk.validateSession({ accessToken: second.accessToken })).user.userId).toBe('ana');
+    // Refreshing revokes the earlier access token.
+    await refused(t.sdk.validateSession({ accessToken: first.accessToken }), 401, 'invalid_token');
+
+    // The old refresh token again: the session (the family) is revoked, the newest tokens with it.
+    const reuse = await refused(t.sdk.refreshSession({ refreshToken: first.refreshToken }), 401, 'invalid_token');
+    expect(reuse.errorDescription).toMatch(/already been used/);
+    await refused(t.sdk.refreshSession({ refreshToken: second.refreshToken }), 401, 'invalid_token');
+    const revoked = await refused(t.sdk.validateSession({ accessToken: second.accessToken }), 401, 'invalid_token');
+    expect(revoked.errorDescription).toMatch(/revoked/);
+
+    // Refresh tokens are kept only as SHA-256 hashes.
+    const rows = await t.server.deps.db.selectFrom('session_refresh_tokens').selectAll().execute();
+    expect(rows.map((r) => r.token_hash)).toEqual(
+      expect.arrayContaining([sha256(first.refreshToken), sha256(second.refreshToken)]),
+    );
+    const dump = JSON.stringify(rows);
+    expect(dump).not.toContain(first.refreshToken);
+    expect(dump).not.toContain(second.refreshToken);
+  });
+
+  it('revokeSession takes effect at once, on another node too', async () => {
+    const pair = await session('bo');
+    const nodes = [t.sdk];
+    if (db.name === 'postgres') {
+      // A second process on the same database: it must not trust anything cached about the session.
+      const other = await startServer(loadConfig({ ...t.cliEnv, PORT: '0', SIGIL_BOOTSTRAP_DEV_TENANT: 'false' }));
+      extraServers.push(other);
+      nodes.push(new Authsignal({ apiSecretKey: t.tenant.apiSecretKey, apiUrl: `${other.url}/v1`, retries: 0 }));
+    }
+    for (const node of nodes) expect((await node.validateSession(pair)).user.userId).toBe('bo');
+    await t.sdk.revokeSession({ accessToken: pair.accessToken });
+    for (const node of nodes) await refused(node.validateSession(pair), 401, 'invalid_token');
+    await refused(t.sdk.refreshSession(pair), 401, 'invalid_token');
+    // Revoking again is no error.
+    expect(await raw('/sessions/revoke', { accessToken: pair.accessToken })).toEqual({
+      status: 200,
+      body: { success: true },
+    });
+  });
+
+  it("revokeUserSessions revokes every session of that user, and only that user's", async () => {
+    const [a1, a2, other] = [await session('cy'), await session('cy'), await session('dee')];
+    expect(await raw('/sessions/user/revoke', { userId: 'cy' })).toEqual({ status: 200, body: { success: true } });
+    for (const pair of [a1, a2]) {
+      await refused(t.sdk.validateSession(pair), 401, 'invalid_token');
+      await refused(t.sdk.refreshSession(pair), 401, 'invalid_token');
+    }
+    expect((await t.sdk.validateSession(other)).user.userId).toBe('dee');
+    // The SDK's own call, and the path one version of the Go SDK posts to.
+    await t.sdk.revokeUserSessions({ userId: 'nobody' });
+    const goStyle = await t.fetch('/users/dee/sessions/revoke', { method: 'POST' });
+    expect(goStyle.status).toBe(200);
+    await refused(t.sdk.validateSession(other), 401, 'invalid_token');
+  });
+
+  it('checks clientIds: the token must have been issued for one of them', async () => {
+    const pair = await session('eve');
+    const mobile = (await clients('POST', '', { name: 'ios' })).body.clientId as string;
+    await refused(t.sdk.validateSession({ accessToken: pair.accessToken, clientIds: [mobile] }), 401, 'invalid_token');
+    const ok = await t.sdk.validateSession({ accessToken: pair.accessToken, clientIds: [mobile, clientId] });
+    expect(ok.user.userId).toBe('eve');
+    expect((await raw('/sessions/validate', { accessToken: pair.accessToken, clientIds: [] })).status).toBe(400);
+  });
+
+  it('makes one session per challenge, also when 10 createSession calls race', async () => {
+    const token = await signIn('fay');
+    await t.sdk.createSession({ clientId, token });
+    const again = await refused(t.sdk.createSession({ clientId, token }), 409, 'conflict');
+    expect(again.errorDescription).toMatch(/already been created/);
+
+    const raced = await signIn('gus');
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => t.sdk.createSession({ clientId, token: raced })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect(r.reason).toMatchObject({ statusCode: 409, errorCode: 'conflict' });
+    }
+  });
+
+  it('lets exactly one of two concurrent refreshes of one token win; the loser counts as a reuse', async () => {
+    const pair = await session('hal');
+    const results = await Promise.allSettled([1, 2].map(() => t.sdk.refreshSession(pair)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')?.reason).toMatchObject({ statusCode: 401 });
+    const winner = (won[0] as PromiseFulfilledResult<{ accessToken: string }>).value;
+    await refused(t.sdk.validateSession(winner), 401, 'invalid_token');
+  });
+
+  it('accepts a token after validateChallenge, and the Client API verify token; refuses unfinished ones', async () => {
+    const claimed = await signIn('ivy');
+    expect((await t.sdk.validateChallenge({ token: claimed })).isValid).toBe(true);
+    expect((await t.sdk.createSession({ clientId, token: claimed, action: 'signInWithSms' })).accessToken).toMatch(
+      /^ey/,
+    );
+    await refused(
+      t.sdk.createSession({ clientId, token: await signIn('ivy'), action: 'otherAction' }),
+      400,
+      'invalid_request',
+    );
+
+    const m = management(t.apiUrl, t.tenant.managementSecretKey);
+    await m.createConfig('stepUp', 'CHALLENGE');
+    const to = phone();
+    await t.sdk.enrollVerifiedAuthenticator({
+      userId: 'jo',
+      attributes: { verificationMethod: VerificationMethod.SMS, phoneNumber: to },
+    });
+    const tracked = await t.sdk.track({ userId: 'jo', action: 'stepUp' });
+    expect(tracked.state).toBe('CHALLENGE_REQUIRED');
+    const pending = await refused(t.sdk.createSession({ clientId, token: tracked.token }), 400, 'invalid_request');
+    expect(pending.errorDescription).toMatch(/CHALLENGE_REQUIRED/);
+    const allowed = await t.sdk.track({ userId: 'jo', action: 'plainAllow' });
+    expect(allowed.state).toBe('ALLOW');
+    await refused(t.sdk.createSession({ clientId, token: allowed.token }), 400, 'invalid_request');
+
+    const bearer = { authorization: `Bearer ${tracked.token}`, 'content-type': 'application/json' };
+    await fetch(`${t.apiUrl}/client/challenge/sms`, { method: 'POST', headers: bearer, body: '{}' });
+    const verified = await fetch(`${t.apiUrl}/client/verify/sms`, {
+      method: 'POST',
+      headers: bearer,
+      body: JSON.stringify({ verificationCode: await t.lastCode(to) }),
+    });
+    const { accessToken } = (await verified.json()) as { accessToken: string };
+    const pair = await t.sdk.createSession({ clientId, token: accessToken });
+    expect((await t.sdk.validateSession(pair)).user.userId).toBe('jo');
+    // The track token names the same challenge: it makes no second session.
+    await refused(t.sdk.createSession({ clientId, token: tracked.token }), 409, 'conflict');
+  });
+
+  it('keeps the token kinds apart: no access token as a challenge token, no challenge token as an access token', async () => {
+    const claimed = await signIn('kim');
+    const pair = await t.sdk.createSession({ clientId, token: claimed });
+    expect(await t.sdk.validateChallenge({ token: pair.accessToken })).toMatchObject({ isValid: false });
+    const asClient = await fetch(`${t.apiUrl}/client/user-authenticators`, {
+      headers: { authorization: `Bearer ${pair.accessToken}` },
+    });
+    expect(asClient.status).toBe(401);
+    await refused(t.sdk.validateSession({ accessToken: claimed }), 401, 'invalid_token');
+    await refused(t.sdk.revokeSession({ accessToken: claimed }), 401, 'invalid_token');
+    await refused(t.sdk.createSession({ clientId, token: pair.accessToken }), 401, 'invalid_token');
+    // Far longer than a refresh token: refused by the contract.
+    await refused(t.sdk.refreshSession({ refreshToken: pair.accessToken }), 400, 'invalid_request');
+    await refused(t.sdk.refreshSession({ refreshToken: pair.refreshToken.slice(1) }), 401, 'invalid_token');
+    expect((await t.sdk.validateSession(pair)).user.userId).toBe('kim');
+  });
+
+  it("isolates tenants: another tenant's key cannot validate, refresh or revoke, and its clientId is refused", async () => {
+    const pair = await session('lee');
+    const other = await t.newTenant('other');
+    await refused(other.sdk.validateSession(pair), 401, 'invalid_token');
+    await refused(other.sdk.refreshSession(pair), 401, 'invalid_token');
+    await refused(other.sdk.revokeSession(pair), 401, 'invalid_token');
+    await other.sdk.revokeUserSessions({ userId: 'lee' }); // no error, and no effect here
+    expect((await t.sdk.validateSession(pair)).user.userId).toBe('lee');
+
+    const otherClient = (await clients('POST', '', { name: 'theirs' }, other.tenant.managementSecretKey)).body.clientId;
+    await refused(t.sdk.createSession({ clientId: otherClient, token: await signIn('lee') }), 400, 'invalid_request');
+    const theirToken = await signIn('lee', other.sdk);
+    await refused(t.sdk.createSession({ clientId, token: theirToken }), 401, 'invalid_token');
+    expect((await other.sdk.createSession({ clientId: otherClient, token: theirToken })).accessToken).toMatch(/^ey/);
+    expect((await clients('GET', `/${otherClient}`)).status).toBe(404);
+    expect((await clients('DELETE', `/${otherClient}`)).status).toBe(404);
+    expect((await clients('GET', '')).body.map((c: { clientId: string }) => c.clientId)).not.toContain(otherClient);
+  });
+
+  it("expires access tokens with the client's access TTL and refresh tokens with its refresh TTL", async () => {
+    const short = (await clients('POST', '', { name: 'short', accessTokenTtlSeconds: 60, refreshTokenTtlSeconds: 300 }))
+      .body.clientId as string;
+    const pair = await session('max', short);
+    const { iat, exp } = decodeJwt(pair.accessToken);
+    expect((exp as number) - (iat as number)).toBe(60);
+    clock.advance(61_000);
+    await refused(t.sdk.validateSession(pair), 401, 'expired_token');
+    const next = await t.sdk.refreshSession(pair);
+    expect((await t.sdk.validateSession(next)).expiresAt).toBe(Math.floor(clock.now() / 1000) + 60);
+    clock.advance(301_000);
+    await refused(t.sdk.refreshSession(next), 401, 'expired_token');
+
+    // An expired access token still revokes its session (sign-out after the access token lapsed).
+    const later = await session('max', short);
+    clock.advance(61_000);
+    await t.sdk.revokeSession({ accessToken: later.accessToken });
+    await refused(t.sdk.refreshSession(later), 401, 'invalid_token');
+  });
+
+  it('manages session clients: defaults, bounds, list, get, and delete ends their sessions', async () => {
+    const created = await clients('POST', '', { name: ' api ', unknown: 'stripped' });
+    expect(created).toEqual({
+      status: 200,
+      body: {
+        clientId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        name: 'api',
+        accessTokenTtlSeconds: 900,
+        refreshTokenTtlSeconds: 2_592_000,
+        createdAt: new Date(clock.now()).toISOString(),
+      },
+    });
+    const id = created.body.clientId as string;
+    for (const bad of [
+      {},
+      { name: '' },
+      { name: 'x', accessTokenTtlSeconds: 59 },
+      { name: 'x', accessTokenTtlSeconds: 1.5 },
+      { name: 'x', refreshTokenTtlSeconds: 400 * 86_400 },
+      { name: 'x', accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 600 },
+    ]) {
+      const res = await clients('POST', '', bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.body).toMatchObject({ error: 'invalid_request', errorCode: 'invalid_request' });
+    }
+    expect((await clients('GET', `/${id}`)).body).toEqual(created.body);
+    expect((await clients('GET', '')).body).toContainEqual(created.body);
+    expect((await clients('GET', '', undefined, t.tenant.apiSecretKey)).status).toBe(401);
+
+    const pair = await session('ned', id);
+    expect(await clients('DELETE', `/${id}`)).toEqual({ status: 200, body: { success: true } });
+    await refused(t.sdk.validateSession(pair), 401, 'invalid_token');
+    await refused(t.sdk.refreshSession(pair), 401, 'invalid_token');
+    await refused(t.sdk.createSession({ clientId: id, token: await signIn('ned') }), 400, 'invalid_request');
+    expect((await clients('GET', `/${id}`)).body).toMatchObject({ errorCode: 'not_found' });
+    expect((await clients('DELETE', `/${id}`)).status).toBe(404);
+  });
+
+  it("deleteUser deletes the user's sessions", async () => {
+    const pair = await session('oli');
+    const { sid } = decodeJwt(pair.accessToken);
+    await t.sdk.deleteUser({ userId: 'oli' });
+    await refused(t.sdk.validateSession(pair), 401, 'invalid_token');
+    await refused(t.sdk.refreshSession(pair), 401, 'invalid_token');
+    const db = t.server.deps.db;
+    expect(
+      await db
+        .selectFrom('sessions')
+        .where('id', '=', sid as string)
+        .selectAll()
+        .execute(),
+    ).toEqual([]);
+    expect(
+      await db
+        .selectFrom('session_refresh_tokens')
+        .where('session_id', '=', sid as string)
+        .selectAll()
+        .execute(),
+    ).toEqual([]);
+  });
+
+  it('answers hostile input with a 4xx and a complete error body', async () => {
+    const forged = (header: unknown) => `${b64(header)}.${b64({ sub: 'x', sid: 'y' })}.c2ln`;
+    const cases: [string, unknown][] = [
+      ['/sessions/validate', { accessToken: forged({ alg: 'ES256', kid: { $ne: null } }) }],
+      ['/sessions/validate', { accessToken: forged({ alg: 'ES256', kid: 'a\u0000b', typ: 'at+jwt' }) }],
+      ['/sessions/validate', { accessToken: forged({ alg: 'none', kid: 'k', typ: 'at+jwt' }) }],
+      ['/sessions/validate', { accessToken: 'not a token' }],
+      ['/sessions/validate', { accessToken: 'a\u0000b' }],
+      ['/sessions/validate', { accessToken: 'x', clientIds: 'web' }],
+      ['/sessions/refresh', { refreshToken: { $ne: null } }],
+      ['/sessions/refresh', { refreshToken: 'x'.repeat(300) }],
+      ['/sessions/revoke', { accessToken: forged({ alg: 'ES256', kid: true }) }],
+      ['/sessions', { clientId: 'c'.repeat(65), token: 'y' }],
+      ['/sessions', { clientId, token: forged({ alg: 'ES256', kid: '__proto__' }) }],
+      ['/sessions/user/revoke', { userId: '' }],
+    ];
+    for (const [path, body] of cases) {
+      const res = await raw(path, body);
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBeLessThan(500);
+      expect(res.body).toEqual({
+        error: expect.any(String),
+        errorCode: res.body.error,
+        errorDescription: expect.any(String),
+      });
+    }
+    expect((await raw('/sessions/validate', { accessToken: 'x' }, 'sk_wrong')).status).toBe(401);
+  });
+
+  it('sigil session-clients create makes a client that createSession accepts', async () => {
+    const env = {
+      ...db.env(),
+      SIGIL_MASTER_KEY: randomBytes(32).toString('base64'),
+      SIGIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'sigil-sessions-')),
+      NODE_ENV: 'test',
+    };
+    const tenant = JSON.parse((await runCli(['tenant', 'create', '--name', 'Acme', '--json'], env)).stdout);
+    const base = ['session-clients', 'create', '--tenant', tenant.tenantId, '--name', 'ios'];
+    const made = await runCli([...base, '--access-ttl-seconds', '120', '--json'], env);
+    expect(made).toMatchObject({ code: 0, stderr: '' });
+    const client = JSON.parse(made.stdout);
+    expect(client).toEqual({
+      clientId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: 'ios',
+      accessTokenTtlSeconds: 120,
+      refreshTokenTtlSeconds: 2_592_000,
+      createdAt: expect.any(String),
+    });
+    const tooShort = await runCli([...base, '--access-ttl-seconds', '10'], env);
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toMatch(/accessTokenTtlSeconds must be a whole number of seconds from 60/);
+    const noTenant = await runCli(['session-clients', 'create', '--tenant', 'nope', '--name', 'x'], env);
+    expect(noTenant.code).toBe(1);
+    expect(noTenant.stderr).toMatch(/no tenant nope/);
+    const listed = await runCli(['session-clients', 'list', '--tenant', tenant.tenantId], env);
+    expect(JSON.parse(listed.stdout)).toEqual([client]);
+
+    const server = await startServer(loadConfig({ ...env, PORT: '0' }));
+    extraServers.push(server);
+    const sdk = new Authsignal({ apiSecretKey: tenant.apiSecretKey, apiUrl: `${server.url}/v1`, retries: 0 });
+    const to = phone();
+    const { challengeId } = await sdk.challenge({ verificationMethod: 'SMS', action: 'signIn', phoneNumber: to });
+    const message = await server.deps.db
+      .selectFrom('dev_inbox')
+      .select('body')
+      .where('to', '=', to)
+      .executeTakeFirstOrThrow();
+    const code = /\b(\d{6})\b/.exec(message.body)?.[1] as string;
+    await sdk.verify({ challengeId, verificationCode: code });
+    const { token } = await sdk.claimChallenge({ challengeId, userId: 'cli-user' });
+    const pair = await sdk.createSession({ clientId: client.clientId, token });
+    const { iat, exp, aud } = decodeJwt(pair.accessToken);
+    expect({ ttl: (exp as number) - (iat as number), aud }).toEqual({ ttl: 120, aud: client.clientId });
+    expect((await sdk.validateSession({ accessToken: pair.accessToken })).user.userId).toBe('cli-user');
+  });
+});

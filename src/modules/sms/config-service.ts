@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import { TtlCache } from '../../lib/ttl-cache.js';
 import type { Db } from '../../storage/db.js';
-import { providerDefinitions } from './providers/index.js';
+import { providerDefinition, providerTypes } from './providers/index.js';
 
 export type ProviderConfig = { type: string } & Record<string, unknown>;
 
@@ -47,11 +47,8 @@ export class SmsConfigService {
   parseOne(raw: unknown, label: string): ProviderConfig {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
       throw invalidRequest(`${label} must be an object`);
-    const type = (raw as { type?: unknown }).type;
-    const definition = typeof type === 'string' ? providerDefinitions[type] : undefined;
-    if (!definition) {
-      throw invalidRequest(`${label}.type must be one of: ${Object.keys(providerDefinitions).join(', ')}`);
-    }
+    const definition = providerDefinition((raw as { type?: unknown }).type);
+    if (!definition) throw invalidRequest(`${label}.type must be one of: ${providerTypes().join(', ')}`);
     try {
       return definition.parse(raw as Record<string, unknown>, this.config) as ProviderConfig;
     } catch (err) {
@@ -74,7 +71,7 @@ export class SmsConfigService {
 
   /** The list as an operator may see it: credentials masked. */
   async masked(tenantId: string): Promise<Record<string, unknown>[]> {
-    return (await this.list(tenantId)).map((c) => providerDefinitions[c.type]?.mask(c) ?? { type: c.type });
+    return (await this.list(tenantId)).map((c) => providerDefinition(c.type)?.mask(c) ?? { type: c.type });
   }
 }
 

@@ -16,7 +16,7 @@ import type { Random } from '../../lib/random.js';
 import type { Db } from '../../storage/db.js';
 import type { SmsSendRow } from '../../storage/schema.js';
 import type { ProviderConfig, SmsConfigService } from './config-service.js';
-import { providerDefinitions } from './providers/index.js';
+import { providerDefinition } from './providers/index.js';
 import {
   type ProviderContext,
   type SendResult,
@@ -148,7 +148,7 @@ export class SmsDispatcher {
   }
 
   private create(config: ProviderConfig): SmsProvider | undefined {
-    return providerDefinitions[config.type]?.create(config, this.context);
+    return providerDefinition(config.type)?.create(config, this.context);
   }
 
   private async sendWithRetries(

@@ -24,11 +24,11 @@ export async function recordReceipts(
         id: uuid(),
         tenant_id: tenantId,
         provider,
-        provider_message_id: r.providerMessageId.slice(0, 200),
+        provider_message_id: storable(r.providerMessageId, 200),
         status: r.status,
-        vendor_status: r.vendorStatus.slice(0, 100),
-        error_code: r.errorCode?.slice(0, 100) ?? null,
-        dedupe_key: r.dedupeKey.slice(0, 300),
+        vendor_status: storable(r.vendorStatus, 100),
+        error_code: r.errorCode === undefined ? null : storable(r.errorCode, 100),
+        dedupe_key: storable(r.dedupeKey, 300),
         received_at: now,
       })
       .onConflict((oc) => oc.columns(['tenant_id', 'provider', 'dedupe_key']).doNothing())
@@ -36,6 +36,14 @@ export async function recordReceipts(
     stored += Number(result.numInsertedOrUpdatedRows ?? 0n);
   }
   return stored;
+}
+
+/**
+ * A vendor's text as a column can hold it: cut to `max`, without NUL, which PostgreSQL refuses in text.
+ * Receipts of some vendors are unsigned, so anyone holding the URL can send any bytes.
+ */
+function storable(text: string, max: number): string {
+  return text.replaceAll('\u0000', '').slice(0, max);
 }
 
 export interface TimelineEntry {

@@ -109,7 +109,7 @@ export const birdProvider: ProviderDefinition<BirdConfig> = {
     const payload = isRecord(envelope.payload) ? envelope.payload : envelope;
     const { id, status: vendorStatus } = payload;
     if (typeof id !== 'string' || typeof vendorStatus !== 'string') return [];
-    const status = STATUSES[vendorStatus];
+    const status = STATUSES.get(vendorStatus);
     if (!status) return [];
     const failure = isRecord(payload.failure) ? payload.failure : undefined;
     const code = failure?.code ?? payload.reason;
@@ -128,12 +128,13 @@ export const birdProvider: ProviderDefinition<BirdConfig> = {
   },
 };
 
-const STATUSES: Record<string, DeliveryStatus> = {
-  sent: 'sent',
-  delivered: 'delivered',
-  sending_failed: 'failed',
-  delivery_failed: 'failed',
-};
+/** Vendor status words; a Map, because the word comes from the callback and must not find `valueOf` or `__proto__`. */
+const STATUSES = new Map<string, DeliveryStatus>([
+  ['sent', 'sent'],
+  ['delivered', 'delivered'],
+  ['sending_failed', 'failed'],
+  ['delivery_failed', 'failed'],
+]);
 
 /** Throws ReceiptRefused unless a config's signing key signed this request, recently. */
 function verify(req: InboundReceipt, configs: BirdConfig[], now: number): void {

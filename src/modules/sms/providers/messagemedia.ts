@@ -110,7 +110,7 @@ export const messageMediaProvider: ProviderDefinition<MessageMediaConfig> = {
     if (!report) return [];
     const { message_id: id, status: vendorStatus, error_code: code, delivery_report_id: reportId } = report;
     if (typeof id !== 'string' || typeof vendorStatus !== 'string') return [];
-    const status = STATUSES[vendorStatus];
+    const status = STATUSES.get(vendorStatus);
     // Replies to the message (no status) and statuses Sigil does not track carry nothing.
     if (!status) return [];
     const errorCode = typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
@@ -127,11 +127,12 @@ export const messageMediaProvider: ProviderDefinition<MessageMediaConfig> = {
   },
 };
 
-const STATUSES: Record<string, DeliveryStatus> = {
-  enroute: 'sent',
-  submitted: 'sent',
-  delivered: 'delivered',
-  failed: 'failed',
-  rejected: 'failed',
-  expired: 'failed',
-};
+/** Vendor status words; a Map, because the word comes from the callback and must not find `valueOf` or `__proto__`. */
+const STATUSES = new Map<string, DeliveryStatus>([
+  ['enroute', 'sent'],
+  ['submitted', 'sent'],
+  ['delivered', 'delivered'],
+  ['failed', 'failed'],
+  ['rejected', 'failed'],
+  ['expired', 'failed'],
+]);

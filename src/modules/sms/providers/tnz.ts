@@ -133,23 +133,26 @@ export const tnzProvider: ProviderDefinition<TnzConfig> = {
   },
 };
 
-/** Status words from the SDKs' status enum and result texts, lower-cased. Others (Delayed, Unknown) are not tracked. */
-const STATUSES: Record<string, DeliveryStatus> = {
-  success: 'delivered',
-  delivered: 'delivered',
-  completed: 'delivered',
-  failed: 'failed',
-  error: 'failed',
+/**
+ * Status words from the SDKs' status enum and result texts, lower-cased. Others (Delayed, Unknown) are
+ * not tracked. A Map: the word comes from an unsigned callback and must not find `valueOf` or `__proto__`.
+ */
+const STATUSES = new Map<string, DeliveryStatus>([
+  ['success', 'delivered'],
+  ['delivered', 'delivered'],
+  ['completed', 'delivered'],
+  ['failed', 'failed'],
+  ['error', 'failed'],
   // Held until the account has credit [INF]: a code that waits for a top-up is as good as lost.
-  credithold: 'failed',
-  transmit: 'sent',
-  pending: 'sent',
-  received: 'sent',
-};
+  ['credithold', 'failed'],
+  ['transmit', 'sent'],
+  ['pending', 'sent'],
+  ['received', 'sent'],
+]);
 
 function receipt(providerMessageId: string, entry: Record<string, unknown>): DeliveryReceipt[] {
   const vendorStatus = text(entry.Status) ?? text(entry.Result);
-  const status = vendorStatus ? STATUSES[vendorStatus.toLowerCase()] : undefined;
+  const status = vendorStatus ? STATUSES.get(vendorStatus.toLowerCase()) : undefined;
   if (!vendorStatus || !status) return [];
   // `Result` beside a `Status` is a detail ("Sent OK", a failure reason): an error code only on failure.
   const result = text(entry.Result);

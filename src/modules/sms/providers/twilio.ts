@@ -23,24 +23,27 @@ export interface TwilioConfig {
 
 const LABEL = 'Twilio';
 
-/** Twilio's error codes (sms-providers.md §2) that say more than the HTTP status does. */
-const ERRORS: Record<number, [SmsSendError['kind'], string]> = {
-  21211: ['number', 'invalid_number'],
-  21614: ['number', 'not_sms_capable'],
-  21635: ['number', 'not_sms_capable'],
-  21610: ['number', 'opted_out'],
+/**
+ * Twilio's error codes (sms-providers.md §2) that say more than the HTTP status does. A Map, like every
+ * table looked up by a value from outside.
+ */
+const ERRORS = new Map<number, [SmsSendError['kind'], string]>([
+  [21211, ['number', 'invalid_number']],
+  [21614, ['number', 'not_sms_capable']],
+  [21635, ['number', 'not_sms_capable']],
+  [21610, ['number', 'opted_out']],
   // Routing and sender limits are this account's, not the number's: another provider may deliver.
-  21612: ['route', 'unsupported_destination'],
-  21408: ['route', 'misconfigured'],
-  21606: ['route', 'sender_not_allowed'],
-  21659: ['route', 'sender_not_allowed'],
-  21608: ['route', 'misconfigured'],
-  20003: ['route', 'auth_failed'],
-  20005: ['route', 'insufficient_funds'],
-  10001: ['route', 'insufficient_funds'],
-  20404: ['route', 'misconfigured'],
-  20429: ['retryable', 'rate_limited'],
-};
+  [21612, ['route', 'unsupported_destination']],
+  [21408, ['route', 'misconfigured']],
+  [21606, ['route', 'sender_not_allowed']],
+  [21659, ['route', 'sender_not_allowed']],
+  [21608, ['route', 'misconfigured']],
+  [20003, ['route', 'auth_failed']],
+  [20005, ['route', 'insufficient_funds']],
+  [10001, ['route', 'insufficient_funds']],
+  [20404, ['route', 'misconfigured']],
+  [20429, ['retryable', 'rate_limited']],
+]);
 
 /** Twilio Programmable Messaging: a form POST to Messages.json, Basic auth with the Account SID and Auth Token. */
 export const twilioProvider: ProviderDefinition<TwilioConfig> = {
@@ -102,7 +105,7 @@ export const twilioProvider: ProviderDefinition<TwilioConfig> = {
         }
         const code = typeof body?.code === 'number' ? body.code : undefined;
         const detail = `${code ?? ''} ${typeof body?.message === 'string' ? body.message : ''}`.trim();
-        const known = code === undefined ? undefined : ERRORS[code];
+        const known = code === undefined ? undefined : ERRORS.get(code);
         if (known && res.status >= 400) {
           const { retryAfterMs } = failureForStatus(res, LABEL, ctx.now(), detail);
           throw new SmsSendError(known[0], known[1], `${LABEL} refused the message: ${detail}`, retryAfterMs);
@@ -126,7 +129,7 @@ export const twilioProvider: ProviderDefinition<TwilioConfig> = {
     if (!valid) throw new ReceiptRefused('X-Twilio-Signature does not match');
     const sid = params.get('MessageSid') ?? params.get('SmsSid');
     const vendorStatus = params.get('MessageStatus') ?? params.get('SmsStatus') ?? '';
-    const status = STATUSES[vendorStatus];
+    const status = STATUSES.get(vendorStatus);
     if (!sid || !status) return [];
     const errorCode = params.get('ErrorCode') || undefined;
     return [
@@ -135,12 +138,13 @@ export const twilioProvider: ProviderDefinition<TwilioConfig> = {
   },
 };
 
-const STATUSES: Record<string, DeliveryStatus> = {
-  sent: 'sent',
-  delivered: 'delivered',
-  failed: 'failed',
-  undelivered: 'failed',
-};
+/** Vendor status words; a Map, because the word comes from the callback and must not find `valueOf` or `__proto__`. */
+const STATUSES = new Map<string, DeliveryStatus>([
+  ['sent', 'sent'],
+  ['delivered', 'delivered'],
+  ['failed', 'failed'],
+  ['undelivered', 'failed'],
+]);
 
 /** What Twilio signs for a form callback: the full URL, then every parameter's name and value, sorted by name. */
 export function twilioSigningInput(url: string, params: URLSearchParams): string {

@@ -15,6 +15,8 @@ import type { SigningKeyStore } from './store.js';
 /** ES256: as widely supported as RS256 by JWT libraries, and about 25 times cheaper to sign. */
 const ALG = 'ES256';
 const KEY_CACHE_MS = 60_000;
+/** Key IDs are UUIDs; anything outside printable ASCII, or longer, is not one of ours. */
+const KID_PATTERN = /^[!-~]{1,128}$/;
 
 /**
  * Token kinds, told apart by the `typ` header and checked on every verification: a challenge token is
@@ -156,7 +158,7 @@ export class TokenService {
 
   /** The public key named by the token's `kid`; only ES256 headers are accepted (never `alg: none`). */
   private async keyOf(token: string): Promise<CachedKey> {
-    let kid: string | undefined;
+    let kid: unknown;
     try {
       const header = decodeProtectedHeader(token);
       kid = header.kid;
@@ -164,7 +166,10 @@ export class TokenService {
     } catch {
       throw new TokenError('invalid', 'The token is malformed.');
     }
-    const key = kid ? await this.publicKey(kid) : undefined;
+    // The header is the sender's JSON: a `kid` that is no short printable string (an object such as
+    // {"$ne": null}, a boolean, NUL) names no key, and must never reach the cache or a query.
+    if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw new TokenError('invalid', 'The token is malformed.');
+    const key = await this.publicKey(kid);
     if (!key) throw new TokenError('invalid', 'The token is invalid.');
     return key;
   }

@@ -40,7 +40,7 @@ export class ActionConfigService {
       ]);
       return {
         defaultOutcome: (config?.default_user_action_result as RuleOutcome | undefined) ?? 'ALLOW',
-        rules: rules.filter((r) => r.is_active === 1).map(compileStored),
+        rules: rules.filter((r) => r.is_active === 1).map(compileOrFail),
       };
     });
   }
@@ -234,14 +234,35 @@ function ruleRow(
 function compileStored(row: RuleRow): CompiledRule {
   const { test, velocityWindows, variables } = compileConditions(JSON.parse(row.conditions));
   return {
+    ...compileStoredHead(row),
+    test,
+    velocityWindows,
+    variables,
+  };
+}
+
+/**
+ * A stored rule that no longer compiles (saved before a check was added) must not turn every track of
+ * its action into an error: it counts as not matching, and evaluate reports why through onError.
+ */
+function compileOrFail(row: RuleRow): CompiledRule {
+  try {
+    return compileStored(row);
+  } catch (err) {
+    const fail = (): boolean => {
+      throw err;
+    };
+    return { ...compileStoredHead(row), test: fail, velocityWindows: [], variables: [] };
+  }
+}
+
+function compileStoredHead(row: RuleRow) {
+  return {
     id: row.id,
     name: row.name,
     description: row.description,
     priority: row.priority,
     type: row.type as RuleOutcome,
-    test,
-    velocityWindows,
-    variables,
   };
 }
 

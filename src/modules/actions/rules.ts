@@ -57,16 +57,27 @@ export function compileConditions(conditions: unknown): Pick<CompiledRule, 'test
   return { test: (context) => fn(context) === true, velocityWindows, variables: [...variables] };
 }
 
-/** Every `var` name in a JsonLogic tree. A `var` whose name is not a plain string is refused. */
+/**
+ * Every `var` name in a JsonLogic tree. A `var` whose name is not a plain string is refused, and so is
+ * an operator that is not the engine's own: the engine keeps its operators in a plain object, so
+ * `constructor`, `toString` or `__defineGetter__` would otherwise be called as operators (the last one
+ * throws from a promise nobody awaits, which would end the process). Recursion is bounded by the
+ * body's depth (MAX_JSON_DEPTH, src/http/json.ts).
+ */
 function collectVariables(node: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(node)) {
     for (const item of node) collectVariables(item, out);
   } else if (typeof node === 'object' && node !== null) {
     for (const [operator, args] of Object.entries(node)) {
+      if (!Object.hasOwn(engine.methods, operator)) {
+        throw invalidRequest(`conditions are not valid JsonLogic: Unknown Operator "${operator.slice(0, 64)}"`);
+      }
       if (operator === 'var') {
         const name = Array.isArray(args) ? args[0] : args;
         if (typeof name !== 'string' || name === '') throw invalidRequest('conditions: "var" must name a variable');
         out.add(name);
+      } else if (operator === 'preserve') {
+        // Data, not logic: its members are never run as operators.
       } else {
         collectVariables(args, out);
       }

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Deps } from './deps.js';
 import { requireApiKey } from './http/auth.js';
-import { frameworkError, installErrorHandling } from './http/errors.js';
+import { clientError, frameworkError, installErrorHandling, originForm } from './http/errors.js';
 import { installJsonParser } from './http/json.js';
 import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
@@ -28,6 +28,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 512 },
     // Wrong types are an error, not something to coerce: `{"phoneNumber": true}` must be a 400.
     frameworkErrors: frameworkError,
+    // Requests that Node's parser refuses, and absolute-form targets: Sigil's error body, one path form.
+    clientErrorHandler: clientError,
+    rewriteUrl: (req) => originForm(req.url ?? '/'),
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
   installJsonParser(app);

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 import type { TenantService } from '../modules/tenants/service.js';
@@ -65,7 +66,58 @@ export function frameworkError(err: FastifyError, _req: unknown, reply: FastifyR
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
   const description =
     err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long.' : 'The URL is malformed.';
-  reply.code(status).type('application/json').send(errorBody('invalid_request', description));
+  // The app's onSend hook, which drops the charset, does not run for these replies, and Fastify adds
+  // one to any JSON text: a Buffer keeps the exact type that the Python SDK needs.
+  reply
+    .code(status)
+    .header('content-type', 'application/json')
+    .send(Buffer.from(JSON.stringify(errorBody('invalid_request', description))));
+}
+
+/** The parser's refusals that have a status of their own; every other one is a 400. */
+const CLIENT_ERRORS = new Map<string, [number, string, string]>([
+  ['HPE_HEADER_OVERFLOW', [431, 'Request Header Fields Too Large', 'The URL or the headers are too long.']],
+  ['ERR_HTTP_REQUEST_TIMEOUT', [408, 'Request Timeout', 'The request did not arrive in time.']],
+]);
+
+/**
+ * Requests that Node's HTTP parser refuses before Fastify sees them (a request target without a
+ * leading slash, a URL or headers over the size limit, bytes that are not HTTP): answered with Sigil's
+ * error body, like every other error, then the connection is closed, as Node does. A HEAD request
+ * gets no body.
+ */
+export function clientError(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Duplex): void {
+  // A reset connection has no one left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, description] = CLIENT_ERRORS.get(err.code ?? '') ?? [
+    400,
+    'Bad Request',
+    'The request is not valid HTTP.',
+  ];
+  const body = JSON.stringify(errorBody('invalid_request', description));
+  // The packet that failed to parse: when it starts the request, it says whether that was a HEAD.
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${head ? '' : body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/**
+ * The request target in origin form. A proxy-style absolute URL (`GET http://host/v1/users`) is served
+ * as its path and query, so that key checks, logs and receipt signatures all see the same path.
+ */
+export function originForm(url: string): string {
+  if (url.startsWith('/')) return url;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return url;
+  }
 }
 
 /**

@@ -1,20 +1,41 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Deps } from '../deps.js';
 import { errorBody } from '../errors.js';
 import { ping } from '../storage/db.js';
+import { ErrorBody, Reply } from './contract.js';
+
+const tags = ['Operations'];
 
 /** Liveness and readiness for load balancers and orchestrators. */
-export async function operationsRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      await ping(deps.db);
-      return { status: 'ready', database: deps.dbKind };
-    } catch {
-      return reply
-        .code(503)
-        .type('application/json')
-        .send(errorBody('service_unavailable', 'The database is unreachable'));
-    }
-  });
-}
+export const operationsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.get(
+    '/healthz',
+    { schema: { tags, description: 'The process serves.', response: { 200: Reply({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags,
+        description: 'The process serves and reaches its database.',
+        response: {
+          200: Reply({ status: Type.Literal('ready'), database: Type.String({ description: 'sqlite or postgres' }) }),
+          503: ErrorBody,
+        },
+      },
+    },
+    async (_req, reply) => {
+      try {
+        await ping(deps.db);
+        return { status: 'ready' as const, database: deps.dbKind };
+      } catch {
+        return reply
+          .code(503)
+          .type('application/json')
+          .send(errorBody('service_unavailable', 'The database is unreachable'));
+      }
+    },
+  );
+};

@@ -1,37 +1,39 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
 import { ApiError, notFound } from '../../errors.js';
-import { object, str } from '../../http/schemas.js';
-import { providerDefinitions } from './providers/index.js';
+import { responses } from '../../http/contract.js';
+import { ReceiptParams, ReceiptReply } from './contracts.js';
+import { providerDefinition } from './providers/index.js';
 import { ReceiptRefused } from './providers/provider.js';
 import { validReceiptToken } from './receipt-url.js';
 import { recordReceipts } from './receipts.js';
 
 const MAX_RECEIPT_BYTES = 64 * 1024;
 
-interface Params {
-  type: string;
-  tenantId: string;
-  token: string;
-}
-
 /**
  * `POST /v1/sms-receipts/:type/:tenantId/:token`: delivery receipts from SMS vendors. No API key: the
  * secret token in the URL authenticates the vendor, and a vendor that signs its callbacks (Twilio, Bird)
  * must sign this one too. The body is kept raw, whatever its type, because signatures cover its bytes.
  */
-export async function smsReceiptRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+export const smsReceiptRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_RECEIPT_BYTES }, (_req, body, done) =>
     done(null, body),
   );
 
-  app.post<{ Params: Params }>(
+  app.post(
     '/sms-receipts/:type/:tenantId/:token',
-    { schema: { params: object({ type: str(32), tenantId: str(64), token: str(64) }, ['type', 'tenantId', 'token']) } },
+    {
+      schema: {
+        tags: ['SMS receipts'],
+        description: "A vendor's delivery report. The body is read raw, in the vendor's own format.",
+        params: ReceiptParams,
+        response: responses(ReceiptReply),
+      },
+    },
     async (req, reply) => {
       const { type, tenantId, token } = req.params;
-      const definition = providerDefinitions[type];
+      const definition = providerDefinition(type);
       if (!definition?.readReceipt) throw notFound(`${type} does not send delivery receipts to Sigil`);
       if (!validReceiptToken(deps.keyring, tenantId, type, token)) {
         throw new ApiError('unauthorized', 'This receipt URL is not valid');
@@ -57,4 +59,4 @@ export async function smsReceiptRoutes(app: FastifyInstance, { deps }: { deps: D
       return reply.send({ received: receipts.length, stored });
     },
   );
-}
+};

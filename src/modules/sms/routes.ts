@@ -1,45 +1,61 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
 import { notFound } from '../../errors.js';
-import { object, str } from '../../http/schemas.js';
+import { responses } from '../../http/contract.js';
+import {
+  ChallengeParams,
+  DeliveriesReply,
+  InboxQuery,
+  InboxReply,
+  ProvidersReply,
+  ProvidersRequest,
+  ProviderTestReply,
+  ProviderTestRequest,
+} from './contracts.js';
 import { readInbox } from './inbox.js';
 import { testProvider } from './provider-test.js';
-import { providerDefinitions } from './providers/index.js';
+import { providerDefinition } from './providers/index.js';
 import { receiptUrl } from './receipt-url.js';
 import { deliveryTimeline } from './receipts.js';
 
+const tags = ['Management API'];
+const security = [{ managementKey: [] }];
+
 /** Management API: the tenant's SMS providers, delivery timelines, and in development the dev inbox. */
-export async function smsManagementRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const listed = async (tenantId: string) => ({
     providers: (await deps.smsConfig.masked(tenantId)).map((p) => ({
       ...p,
+      type: String(p.type),
       // Where to point the vendor's delivery reports (Bird's webhook subscription, say).
-      ...(providerDefinitions[p.type as string]?.readReceipt
-        ? { receiptUrl: receiptUrl(deps.config.apiUrl, deps.keyring, p.type as string, tenantId) }
+      ...(providerDefinition(p.type)?.readReceipt
+        ? { receiptUrl: receiptUrl(deps.config.apiUrl, deps.keyring, String(p.type), tenantId) }
         : {}),
     })),
   });
 
-  app.get('/sms-providers', async (req) => listed(req.tenantId));
+  app.get('/sms-providers', { schema: { tags, security, response: responses(ProvidersReply) } }, (req) =>
+    listed(req.tenantId),
+  );
 
   app.put(
     '/sms-providers',
-    { schema: { body: object({ providers: { type: 'array' } }, ['providers']) } },
+    { schema: { tags, security, body: ProvidersRequest, response: responses(ProvidersReply) } },
     async (req) => {
       await deps.smsConfig.replace(req.tenantId, req.body);
       return listed(req.tenantId);
     },
   );
 
-  app.post<{ Body: { phoneNumber: string; provider?: unknown } }>(
+  app.post(
     '/sms-providers/test',
-    { schema: { body: object({ phoneNumber: str(64), provider: {} }, ['phoneNumber']) } },
-    async (req) => testProvider(deps, req.tenantId, req.body.phoneNumber, req.body.provider),
+    { schema: { tags, security, body: ProviderTestRequest, response: responses(ProviderTestReply) } },
+    (req) => testProvider(deps, req.tenantId, req.body.phoneNumber, req.body.provider),
   );
 
-  app.get<{ Params: { challengeId: string } }>(
+  app.get(
     '/challenges/:challengeId/deliveries',
-    { schema: { params: object({ challengeId: str(64) }, ['challengeId']) } },
+    { schema: { tags, security, params: ChallengeParams, response: responses(DeliveriesReply) } },
     async (req) => {
       const challenge = await deps.challenges.get(req.tenantId, req.params.challengeId);
       if (!challenge) throw notFound('No challenge with this challengeId exists');
@@ -51,12 +67,20 @@ export async function smsManagementRoutes(app: FastifyInstance, { deps }: { deps
   );
 
   if (deps.config.env !== 'production') {
-    app.get<{ Querystring: { to?: string; limit?: string } }>(
+    app.get(
       '/dev/inbox',
-      { schema: { querystring: object({ to: str(64), limit: { type: 'string', pattern: '^[0-9]{1,3}$' } }) } },
+      {
+        schema: {
+          tags,
+          security,
+          description: 'Development only: the messages that the dev provider "sent".',
+          querystring: InboxQuery,
+          response: responses(InboxReply),
+        },
+      },
       async (req) => ({
         messages: await readInbox(deps.db, req.tenantId, { to: req.query.to, limit: Number(req.query.limit ?? 20) }),
       }),
     );
   }
-}
+};

@@ -1,40 +1,94 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type TSchema, Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../../deps.js';
-import { nonEmpty, object } from '../../../http/schemas.js';
+import { Body, NonEmpty, Opt, Params, Reply, responses, Str, Success } from '../../../http/contract.js';
+import { MAX_APP_NAME_LENGTH, MAX_TEMPLATE_LENGTH, MAX_TEMPLATES, refuseUnknownFields } from './validate.js';
 
-const nullable = (type: string) => ({ type: [type, 'null'] }) as const;
-const localeParams = object({ locale: nonEmpty(64) }, ['locale']);
+const tags = ['Management API'];
+const security = [{ managementKey: [] }];
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const LocaleParams = Params({ locale: NonEmpty(64) });
+
+/** `templates` as a map of texts by locale, or as the list that GET answers (built-in entries are skipped). */
+const Templates = Type.Union([
+  Type.Record(Str(64), Str(MAX_TEMPLATE_LENGTH), { maxProperties: MAX_TEMPLATES }),
+  Type.Array(Body({ locale: Str(64), text: Str(MAX_TEMPLATE_LENGTH), builtIn: Opt(Type.Boolean()) }), {
+    maxItems: MAX_TEMPLATES + 1,
+  }),
+]);
+
+/** The whole settings document. `null` or an absent field takes the server's default. */
+const SettingsRequest = Body({
+  appName: Opt(Str(MAX_APP_NAME_LENGTH)),
+  webOtpDomain: Opt(Str(253)),
+  androidAppHash: Opt(Str(11)),
+  maxSegments: Opt(Type.Integer()),
+  templates: Opt(Templates),
+});
+
+const TemplateView = Reply({
+  locale: Type.String(),
+  text: Type.String(),
+  builtIn: Type.Boolean({ description: "The server's own default text, shown while the tenant has no default." }),
+  preview: Type.String({ description: 'The message as sent, with a sample code' }),
+  encoding: Type.String({ description: 'GSM-7 or UCS-2' }),
+  segments: Type.Integer(),
+  characters: Type.Integer(),
+});
+
+const SettingsView = Reply({
+  appName: Type.String(),
+  webOtpDomain: Nullable(Type.String()),
+  androidAppHash: Nullable(Type.String()),
+  maxSegments: Type.Integer(),
+  templates: Type.Array(TemplateView),
+});
+
+/**
+ * A misspelt field in a whole-document PUT must be a 400, not a silent reset to the default: checked
+ * before validation, which strips undeclared fields.
+ */
+async function unknownFieldsRefused(request: FastifyRequest): Promise<void> {
+  refuseUnknownFields(request.body);
+}
 
 /**
  * Management API: the tenant's SMS message templates and the settings around them. Every answer that
  * shows a template shows its encoding and segment count, measured on a rendered sample.
  */
-export async function smsTemplateRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  app.get('/sms-templates', (req) => deps.messages.view(req.tenantId));
+export const smsTemplateRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.get('/sms-templates', { schema: { tags, security, response: responses(SettingsView) } }, (req) =>
+    deps.messages.view(req.tenantId),
+  );
 
   app.put(
     '/sms-templates',
     {
-      schema: {
-        body: object({
-          appName: nullable('string'),
-          webOtpDomain: nullable('string'),
-          androidAppHash: nullable('string'),
-          maxSegments: nullable('integer'),
-          templates: { type: ['object', 'array', 'null'] },
-        }),
-      },
+      preValidation: unknownFieldsRefused,
+      schema: { tags, security, body: SettingsRequest, response: responses(SettingsView) },
     },
     (req) => deps.messages.replace(req.tenantId, req.body),
   );
 
-  app.put<{ Params: { locale: string }; Body: { text: string } }>(
+  app.put(
     '/sms-templates/:locale',
-    { schema: { params: localeParams, body: object({ text: { type: 'string' } }, ['text']) } },
+    {
+      schema: {
+        tags,
+        security,
+        params: LocaleParams,
+        body: Body({ text: Str(MAX_TEMPLATE_LENGTH) }),
+        response: responses(TemplateView),
+      },
+    },
     (req) => deps.messages.setTemplate(req.tenantId, req.params.locale, req.body.text),
   );
 
-  app.delete<{ Params: { locale: string } }>('/sms-templates/:locale', { schema: { params: localeParams } }, (req) =>
-    deps.messages.deleteTemplate(req.tenantId, req.params.locale),
+  app.delete(
+    '/sms-templates/:locale',
+    { schema: { tags, security, params: LocaleParams, response: responses(Success) } },
+    (req) => deps.messages.deleteTemplate(req.tenantId, req.params.locale),
   );
-}
+};

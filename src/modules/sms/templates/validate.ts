@@ -32,18 +32,23 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Parses a whole settings document (PUT /sms-templates); `null` or absent fields take the default. */
 export function parseSettings(body: unknown): StoredSettings {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('body must be an object');
+  refuseUnknownFields(body);
   const doc = body as Record<string, unknown>;
-  const unknown = Object.keys(doc).filter((k) => !FIELDS.has(k));
-  if (unknown.length > 0) {
-    throw invalidRequest(`unknown field ${unknown[0]}: the fields are ${[...FIELDS].join(', ')}`);
-  }
   const stored: StoredSettings = { templates: parseTemplates(doc.templates) };
   if (doc.appName != null) stored.appName = parseAppName(doc.appName);
   if (doc.webOtpDomain != null && doc.webOtpDomain !== '') stored.webOtpDomain = parseDomain(doc.webOtpDomain);
   if (doc.androidAppHash != null && doc.androidAppHash !== '') stored.androidAppHash = parseAppHash(doc.androidAppHash);
   if (doc.maxSegments != null) stored.maxSegments = parseMaxSegments(doc.maxSegments);
   return stored;
+}
+
+/** Refuses anything but an object of the settings' fields: a misspelt field must not reset a setting. */
+export function refuseUnknownFields(body: unknown): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('body must be an object');
+  const unknown = Object.keys(body).filter((k) => !FIELDS.has(k));
+  if (unknown.length > 0) {
+    throw invalidRequest(`unknown field ${unknown[0]}: the fields are ${[...FIELDS].join(', ')}`);
+  }
 }
 
 /** `templates` as a map `{ "fr": "..." }`, or as the list that GET returns (built-in entries are skipped). */

@@ -81,6 +81,20 @@ describe.each(databases)('Client API ($name)', (db) => {
     expect(allowed).toContain('content-type');
   });
 
+  it('answers an OPTIONS that is no preflight (no Origin, or no requested method) with a Sigil error body', async () => {
+    const incomplete: Record<string, string>[] = [{ 'access-control-request-method': 'POST' }, { origin: ORIGIN }, {}];
+    for (const headers of incomplete) {
+      const res = await fetch(`${t.apiUrl}/client/challenge/sms`, { method: 'OPTIONS', headers });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(await res.json()).toEqual({
+        error: 'invalid_request',
+        errorCode: 'invalid_request',
+        errorDescription: expect.stringMatching(/Origin/),
+      });
+    }
+  });
+
   it('puts the CORS headers on answers too, errors included, so the browser can read them', async () => {
     const res = await client('/challenge/sms', { token: 'garbage' });
     expect(res.status).toBe(401);
@@ -123,6 +137,57 @@ describe.each(databases)('Client API ($name)', (db) => {
 
     const again = await client('/verify/sms', { token: tracked.token, body: { verificationCode: newest } });
     expect(again.body).toEqual({ isVerified: false, failureReason: 'CODE_INVALID_OR_EXPIRED' });
+  });
+
+  it('takes sms.challenge as iOS and Android send it, and an optional smsChannel; undeclared fields are dropped', async () => {
+    const { to, tracked } = await enrolledTrack('mobile-challenge-user');
+    const url = `${t.apiUrl}/client/challenge/sms`;
+    const authorization = `Bearer ${tracked.token}`;
+    // iOS: no Content-Type and no body. Android: the platform labels the empty POST a form.
+    const ios = await fetch(url, { method: 'POST', headers: { authorization } });
+    const android = await fetch(url, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0' },
+      body: '',
+    });
+    const documented = await client('/challenge/sms', {
+      token: tracked.token,
+      body: { smsChannel: 'DEFAULT', challengeId: randomUUID(), phoneNumber: phone() },
+    });
+    const bodies = [await ios.json(), await android.json(), documented.body];
+    expect([ios.status, android.status, documented.status]).toEqual([200, 200, 200]);
+    expect(bodies).toEqual(Array(3).fill({ challengeId: bodies[0].challengeId }));
+    // The undeclared phoneNumber went nowhere: the code went to the enrolled number.
+    const verified = await client('/verify/sms', {
+      token: tracked.token,
+      body: { verificationCode: await t.lastCode(to) },
+    });
+    expect(verified.body).toMatchObject({ isVerified: true });
+    expectError(
+      await client('/challenge/sms', { token: tracked.token, body: { smsChannel: 42 } }),
+      400,
+      'invalid_request',
+    );
+  });
+
+  it('describes the action to the pre-built UI: masked number, no redirectUrl, no client origins by default', async () => {
+    const { to, tracked } = await enrolledTrack('context-user');
+    const res = await client('/hosted/context', { method: 'GET', token: tracked.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      actionCode: 'stepUp',
+      redirectUrl: null,
+      isEnrolled: true,
+      phoneNumberHint: expect.not.stringContaining(to.slice(3, -2)),
+      clientOrigins: [],
+    });
+    const redirected = await t.sdk.track({
+      userId: 'context-user',
+      action: 'stepUp',
+      attributes: { redirectUrl: 'https://shop.example/done?x=1' },
+    });
+    const context = await client('/hosted/context', { method: 'GET', token: redirected.token });
+    expect(context.body.redirectUrl).toBe('https://shop.example/done?x=1');
   });
 
   it('treats an empty JSON body as {} and still validates the bodies that have fields', async () => {
@@ -297,6 +362,24 @@ describe.each(databases)('Client API ($name)', (db) => {
       400,
       'invalid_request',
     );
+  });
+});
+
+describe.each(databases)('Client API with SIGIL_CLIENT_ORIGINS ($name)', (db) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(db, {
+      SIGIL_CLIENT_ORIGINS: `${ORIGIN}/, https://b.example:8443/app, ${ORIGIN}, *, not an origin`,
+    });
+  });
+  afterAll(() => t.close());
+  const client = clientOf(() => t);
+
+  it('tells the pre-built UI the configured origins as exact origins, leaving out what is no origin', async () => {
+    const tracked = await t.sdk.track({ userId: 'origins-user', action: 'stepUp' });
+    const res = await client('/hosted/context', { method: 'GET', token: tracked.token });
+    expect(res.status).toBe(200);
+    expect(res.body.clientOrigins).toEqual([ORIGIN, 'https://b.example:8443']);
   });
 });
 

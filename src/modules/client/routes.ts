@@ -1,20 +1,44 @@
 import cors from '@fastify/cors';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
-import { object, str } from '../../http/schemas.js';
-import { maskPhone } from '../../lib/phone.js';
+import { invalidRequest } from '../../errors.js';
+import { responses } from '../../http/contract.js';
 import { jwksRoutes } from '../tokens/routes.js';
-import { authenticatorView } from '../users/users.js';
 import { clientAuth, requireToken } from './auth.js';
+import {
+  ChallengeReply,
+  EnrollReply,
+  HostedContextReply,
+  SmsChallengeRequest,
+  SmsEnrollRequest,
+  SmsVerifyRequest,
+  UserAuthenticatorList,
+  VerifyReply,
+} from './contracts.js';
+import { hostedContext, listAuthenticators } from './hosted-context.js';
 import { challengeSms, enrollSms, verifySms } from './sms.js';
+
+const tags = ['Client API'];
+const security = [{ clientToken: [] }];
 
 /**
  * The Client API (`/v1/client`), called from browsers and apps on other origins. CORS answers the
  * preflight that the Authorization header triggers; credentials are allowed for the SDK's cookie-based
  * calls, so the origin is echoed rather than `*` (limit it with SIGIL_CLIENT_ORIGINS).
  */
-export async function clientRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const allowed = deps.config.clientOrigins;
+  // An OPTIONS request without Origin or Access-Control-Request-Method is no preflight. @fastify/cors's
+  // strict mode would answer it with a text/plain 400; this gives Sigil's error body instead. Added
+  // before the CORS plugin, so it runs first.
+  app.addHook('onRequest', async (request) => {
+    if (
+      request.method === 'OPTIONS' &&
+      (!request.headers.origin || !request.headers['access-control-request-method'])
+    ) {
+      throw invalidRequest('A CORS preflight needs the Origin and Access-Control-Request-Method headers.');
+    }
+  });
   await app.register(cors, {
     origin: allowed.length === 0 ? true : allowed,
     credentials: true,
@@ -27,46 +51,39 @@ export async function clientRoutes(app: FastifyInstance, { deps }: { deps: Deps 
       'x-authsignal-version',
     ],
     maxAge: 600,
+    strictPreflight: false, // checked by the hook above
   });
   await app.register(jwksRoutes, { deps });
-  await app.register(async (authed) => {
+  await app.register(async (instance) => {
+    const authed = instance.withTypeProvider<TypeBoxTypeProvider>();
     authed.addHook('onRequest', clientAuth(deps));
 
-    authed.post('/challenge/sms', { schema: { body: object({ smsChannel: str(32) }) } }, (req) =>
-      challengeSms(deps, requireToken(req)),
+    authed.post(
+      '/challenge/sms',
+      { schema: { tags, security, body: SmsChallengeRequest, response: responses(ChallengeReply) } },
+      (req) => challengeSms(deps, requireToken(req)),
     );
 
-    authed.post<{ Body: { verificationCode: string } }>(
+    authed.post(
       '/verify/sms',
-      { schema: { body: object({ verificationCode: str(32) }, ['verificationCode']) } },
+      { schema: { tags, security, body: SmsVerifyRequest, response: responses(VerifyReply) } },
       (req) => verifySms(deps, requireToken(req), req.body.verificationCode),
     );
 
-    authed.post<{ Body: { phoneNumber: string } }>(
+    authed.post(
       '/user-authenticators/sms',
-      { schema: { body: object({ phoneNumber: str(64) }, ['phoneNumber']) } },
+      { schema: { tags, security, body: SmsEnrollRequest, response: responses(EnrollReply) } },
       (req) => enrollSms(deps, requireToken(req), req.body.phoneNumber),
     );
 
-    // What the pre-built UI needs to know about its action: never the full number, never a code.
-    authed.get('/hosted/context', async (req) => {
-      const token = requireToken(req);
-      const action = await deps.actions.get(token.tenantId, token.idempotencyKey);
-      const attributes = JSON.parse(action?.attributes ?? '{}') as { redirectUrl?: string };
-      const sms = (await deps.users.store.authenticators(token.tenantId, token.userId)).find(
-        (a) => a.verification_method === 'SMS',
-      );
-      return {
-        actionCode: token.actionCode,
-        redirectUrl: attributes.redirectUrl ?? null,
-        isEnrolled: sms !== undefined,
-        phoneNumberHint: sms?.phone_number ? maskPhone(sms.phone_number) : null,
-      };
-    });
+    authed.get('/hosted/context', { schema: { tags, security, response: responses(HostedContextReply) } }, (req) =>
+      hostedContext(deps, requireToken(req)),
+    );
 
-    authed.get('/user-authenticators', async (req) => {
-      const token = requireToken(req);
-      return (await deps.users.store.authenticators(token.tenantId, token.userId)).map(authenticatorView);
-    });
+    authed.get(
+      '/user-authenticators',
+      { schema: { tags, security, response: responses(UserAuthenticatorList) } },
+      (req) => listAuthenticators(deps, requireToken(req)),
+    );
   });
-}
+};

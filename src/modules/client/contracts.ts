@@ -1,0 +1,61 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Body, Opt, Reply, Str } from '../../http/contract.js';
+
+/**
+ * The Client API's contracts. The response schemas declare every field an official SDK reads (the
+ * audit's "What each decodes" table): iOS fails to decode an enroll without `userAuthenticatorId`, a
+ * challenge without `challengeId` and a verify without `isVerified`; the browser SDK turns
+ * `accessToken` into `data.token`.
+ */
+
+/** `sms.challenge()`. The browser and the mobile SDKs send no body at all; the docs allow `smsChannel`. */
+export const SmsChallengeRequest = Body({
+  smsChannel: Opt(Str(32)),
+});
+
+export const SmsVerifyRequest = Body({ verificationCode: Str(32) });
+
+export const SmsEnrollRequest = Body({ phoneNumber: Str(64) });
+
+export const ChallengeReply = Reply({ challengeId: Type.String() });
+
+export const EnrollReply = Reply({ userAuthenticatorId: Type.String(), userId: Type.String() });
+
+/** An authenticator as the Client API shows it to the user it belongs to. */
+export const UserAuthenticator = Reply({
+  userId: Type.String(),
+  userAuthenticatorId: Type.String(),
+  verificationMethod: Type.String(),
+  createdAt: Type.String(),
+  verifiedAt: Type.Optional(Type.String()),
+  lastVerifiedAt: Type.Optional(Type.String()),
+  phoneNumber: Type.Optional(Type.String()),
+  email: Type.Optional(Type.String()),
+});
+
+export const UserAuthenticatorList = Type.Array(UserAuthenticator);
+
+export const VerifyReply = Reply({
+  isVerified: Type.Boolean(),
+  accessToken: Type.Optional(Type.String({ description: 'A new token for validateChallenge; set when verified.' })),
+  failureReason: Type.Optional(Type.String({ description: 'CODE_INVALID_OR_EXPIRED or MAX_ATTEMPTS_EXCEEDED' })),
+  userAuthenticator: Type.Optional(UserAuthenticator),
+});
+
+/** What the pre-built UI needs to know about its action: never the full number, never a code. */
+export const HostedContextReply = Reply({
+  actionCode: Type.String(),
+  redirectUrl: Type.Union([Type.String(), Type.Null()], {
+    description: 'The redirectUrl given to track; the token goes nowhere else in redirect mode.',
+  }),
+  isEnrolled: Type.Boolean(),
+  phoneNumberHint: Type.Union([Type.String(), Type.Null()]),
+  clientOrigins: Type.Array(Type.String(), {
+    description:
+      'The origins of SIGIL_CLIENT_ORIGINS: where popup and window modes may post the token when the ' +
+      'opener sent no Referer and track stored no redirectUrl.',
+  }),
+});
+
+export type HostedContext = Static<typeof HostedContextReply>;
+export type UserAuthenticatorView = Static<typeof UserAuthenticator>;

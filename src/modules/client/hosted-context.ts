@@ -1,0 +1,57 @@
+import type { Deps } from '../../deps.js';
+import { maskPhone } from '../../lib/phone.js';
+import type { ChallengeTokenClaims } from '../tokens/service.js';
+import { authenticatorView } from '../users/users.js';
+import type { HostedContext, UserAuthenticatorView } from './contracts.js';
+
+/**
+ * What the pre-built UI needs to know about its action: whether to enroll or send a code, a masked
+ * number, where redirect mode may send the token (the redirectUrl stored by track, never one from the
+ * link) and which origins popup and window modes may post it to when the opener sent no Referer.
+ */
+export async function hostedContext(d: Deps, token: ChallengeTokenClaims): Promise<HostedContext> {
+  const action = await d.actions.get(token.tenantId, token.idempotencyKey);
+  const sms = (await d.users.store.authenticators(token.tenantId, token.userId)).find(
+    (a) => a.verification_method === 'SMS',
+  );
+  return {
+    actionCode: token.actionCode,
+    redirectUrl: storedRedirectUrl(action?.attributes ?? null),
+    isEnrolled: sms !== undefined,
+    phoneNumberHint: sms?.phone_number ? maskPhone(sms.phone_number) : null,
+    clientOrigins: originsOf(d.config.clientOrigins),
+  };
+}
+
+/** `GET /v1/client/user-authenticators`: the token's user's authenticators. */
+export async function listAuthenticators(d: Deps, token: ChallengeTokenClaims): Promise<UserAuthenticatorView[]> {
+  return (await d.users.store.authenticators(token.tenantId, token.userId)).map(authenticatorView);
+}
+
+function storedRedirectUrl(attributes: string | null): string | null {
+  if (!attributes) return null;
+  try {
+    const { redirectUrl } = JSON.parse(attributes) as { redirectUrl?: unknown };
+    return typeof redirectUrl === 'string' && redirectUrl !== '' ? redirectUrl : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The configured client origins as exact origins (`https://app.example`, no path or trailing slash),
+ * which is what postMessage compares. Entries that are no origin (`*`, a bare host) are left out: the
+ * page must never post a token to an origin it cannot name.
+ */
+export function originsOf(configured: string[]): string[] {
+  const origins = new Set<string>();
+  for (const entry of configured) {
+    try {
+      const { origin } = new URL(entry);
+      if (origin !== 'null') origins.add(origin);
+    } catch {
+      // not an origin
+    }
+  }
+  return [...origins];
+}

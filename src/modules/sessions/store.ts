@@ -109,6 +109,7 @@ export class SessionStore {
       ])
       .where('r.tenant_id', '=', tenantId)
       .where('s.tenant_id', '=', tenantId)
+      .where('c.tenant_id', '=', tenantId)
       .where('r.token_hash', '=', tokenHash)
       .executeTakeFirst();
   }

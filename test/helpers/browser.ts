@@ -124,13 +124,21 @@ export interface AppOrigin {
   close(): Promise<void>;
 }
 
-/** A static "customer app" on 127.0.0.1: `/` is a page that loads `/sdk.js`, the bundled browser SDK. */
+/**
+ * A static "customer app" on 127.0.0.1: `/` is a page that loads `/sdk.js`, the bundled browser SDK.
+ * `/no-referrer` is the same page served with `Referrer-Policy: no-referrer`, so that the pages it
+ * frames or opens get no Referer and an empty `document.referrer`.
+ */
 export async function startAppOrigin(): Promise<AppOrigin> {
   const sdk = await bundleBrowserSdk();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    if (req.method === 'GET' && (path === '/' || path === '/no-referrer')) {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        ...(path === '/no-referrer' ? { 'referrer-policy': 'no-referrer' } : {}),
+      });
       res.end(PAGE);
     } else if (req.method === 'GET' && path === '/sdk.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });

@@ -13,7 +13,8 @@ export const HOSTED_PAGE = `<!doctype html>
   label { display: block; font-weight: 600; margin-bottom: 6px; }
   input { width: 100%; box-sizing: border-box; font-size: 20px; padding: 10px 12px; border: 1px solid #c4cad3; border-radius: 8px; }
   input#code { letter-spacing: 6px; text-align: center; }
-  button { width: 100%; margin-top: 12px; padding: 12px; font-size: 16px; border: 0; border-radius: 8px; background: #2f5bea; color: #fff; cursor: pointer; }
+  button, a.button { width: 100%; margin-top: 12px; padding: 12px; font-size: 16px; border: 0; border-radius: 8px; background: #2f5bea; color: #fff; cursor: pointer; }
+  a.button { display: block; box-sizing: border-box; text-align: center; text-decoration: none; }
   button.link { background: none; color: #2f5bea; padding: 6px; margin-top: 6px; }
   button:disabled { opacity: .6; cursor: default; }
   .error { color: #b42318; min-height: 1.4em; margin-top: 10px; }
@@ -39,7 +40,12 @@ export const HOSTED_PAGE = `<!doctype html>
     <button type="submit">Verify</button>
     <button type="button" id="resend" class="link">Send a new code</button>
   </form>
-  <section id="done" hidden><h1>Verified</h1><p>You can close this window.</p></section>
+  <section id="done" hidden>
+    <h1>Verified</h1>
+    <p>You can close this window.</p>
+    <a id="return" class="button" hidden>Return to the app</a>
+  </section>
+  <section id="stopped" hidden><h1>Something went wrong</h1></section>
   <p class="error" id="error" role="alert"></p>
 </main>
 </body>

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Body, Opt, Reply, Str } from '../../http/contract.js';
+import { Body, Nullable, Opt, Reply, Str } from '../../http/contract.js';
+import { Authenticator } from '../users/contracts.js';
 
 /**
  * The Client API's contracts. The response schemas declare every field an official SDK reads (the
@@ -21,17 +22,8 @@ export const ChallengeReply = Reply({ challengeId: Type.String() });
 
 export const EnrollReply = Reply({ userAuthenticatorId: Type.String(), userId: Type.String() });
 
-/** An authenticator as the Client API shows it to the user it belongs to. */
-export const UserAuthenticator = Reply({
-  userId: Type.String(),
-  userAuthenticatorId: Type.String(),
-  verificationMethod: Type.String(),
-  createdAt: Type.String(),
-  verifiedAt: Type.Optional(Type.String()),
-  lastVerifiedAt: Type.Optional(Type.String()),
-  phoneNumber: Type.Optional(Type.String()),
-  email: Type.Optional(Type.String()),
-});
+/** An authenticator as the Client API shows it to the user it belongs to: the Server API's view. */
+export const UserAuthenticator = Authenticator;
 
 export const UserAuthenticatorList = Type.Array(UserAuthenticator);
 
@@ -45,11 +37,11 @@ export const VerifyReply = Reply({
 /** What the pre-built UI needs to know about its action: never the full number, never a code. */
 export const HostedContextReply = Reply({
   actionCode: Type.String(),
-  redirectUrl: Type.Union([Type.String(), Type.Null()], {
-    description: 'The redirectUrl given to track; the token goes nowhere else in redirect mode.',
-  }),
+  redirectUrl: Nullable(
+    Type.String({ description: 'The redirectUrl given to track: redirect mode goes nowhere else.' }),
+  ),
   isEnrolled: Type.Boolean(),
-  phoneNumberHint: Type.Union([Type.String(), Type.Null()]),
+  phoneNumberHint: Nullable(Type.String()),
   clientOrigins: Type.Array(Type.String(), {
     description:
       'The origins of SIGIL_CLIENT_ORIGINS: where popup and window modes may post the token when the ' +

@@ -364,6 +364,79 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
     expect(empty.json, empty.transcript).toEqual([]);
   });
 
+  /** A verified, claimed SMS sign-in: the token createSession takes. */
+  async function signedIn(userId: string): Promise<string> {
+    const to = phone();
+    const started = await sdk.call('POST', '/challenge', {
+      verificationMethod: 'SMS',
+      action: 'signInWithSms',
+      phoneNumber: to,
+    });
+    expectOk(started);
+    const challengeId = started.json.challengeId as string;
+    expectOk(await sdk.call('POST', '/verify', { challengeId, verificationCode: await t.lastCode(to) }));
+    const claimed = await sdk.call('POST', '/claim', { challengeId, userId });
+    expectOk(claimed);
+    return claimed.json.token as string;
+  }
+
+  it('sessions: CreateSession, ValidateSession (with and without clientIds), RefreshSession, RevokeSession', async () => {
+    const client = await management(t.apiUrl, t.tenant.managementSecretKey, '/session-clients').request('POST', '', {
+      name: 'go-app',
+    });
+    expect(client.status).toBe(200);
+    const clientId = client.body.clientId as string;
+    const userId = `go-session-${randomUUID()}`;
+
+    const created = await sdk.call('POST', '/sessions', { clientId, token: await signedIn(userId) });
+    expectOk(created);
+    expect(created.json, created.transcript).toEqual({
+      accessToken: expect.stringMatching(/^ey/),
+      refreshToken: expect.any(String),
+    });
+
+    // ValidateSessionRequest: clientIds is omitempty.
+    for (const body of [
+      { accessToken: created.json.accessToken },
+      { accessToken: created.json.accessToken, clientIds: [clientId] },
+    ]) {
+      const validated = await sdk.call('POST', '/sessions/validate', body);
+      expectOk(validated);
+      expect(validated.json, validated.transcript).toMatchObject({ user: { userId }, expiresAt: expect.any(Number) });
+      expect(Number.isInteger(validated.json.expiresAt), validated.transcript).toBe(true);
+    }
+
+    const refreshed = await sdk.call('POST', '/sessions/refresh', { refreshToken: created.json.refreshToken });
+    expectOk(refreshed);
+    expect(refreshed.json.refreshToken, refreshed.transcript).not.toBe(created.json.refreshToken);
+
+    expectOk(await sdk.call('POST', '/sessions/revoke', { accessToken: refreshed.json.accessToken }));
+    expectError(
+      await sdk.call('POST', '/sessions/validate', { accessToken: refreshed.json.accessToken }),
+      401,
+      'invalid_token',
+    );
+  });
+
+  it('sessions: RevokeUserSessions posts /users/{userId}/sessions/revoke with no body', async () => {
+    const client = await management(t.apiUrl, t.tenant.managementSecretKey, '/session-clients').request('POST', '', {
+      name: 'go-app-2',
+    });
+    const clientId = client.body.clientId as string;
+    const userId = `go-revoke-${randomUUID()}`;
+    const created = await sdk.call('POST', '/sessions', { clientId, token: await signedIn(userId) });
+    expectOk(created);
+
+    const revoked = await sdk.call('POST', `/users/${userId}/sessions/revoke`);
+    expect(revoked.transcript).toContain('Content-Length: 0\r\n');
+    expectOk(revoked);
+    expectError(
+      await sdk.call('POST', '/sessions/validate', { accessToken: created.json.accessToken }),
+      401,
+      'invalid_token',
+    );
+  });
+
   it('answers something that is no phone number at all with a typed 400', async () => {
     const res = await sdk.call('POST', '/challenge', {
       verificationMethod: 'SMS',

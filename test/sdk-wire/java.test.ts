@@ -202,4 +202,56 @@ describe.each(databases)('Java SDK (authsignal-java 2.10.1) over the wire ($name
     expectOk(described);
     expect(described.json, described.transcript).toMatchObject({ challengeId, phoneNumber: to, action: 'signIn' });
   });
+
+  it('sessions: createSession, validateSession with clientIds, refreshSession, revokeSession, revokeUserSessions', async () => {
+    const client = await management(t.apiUrl, t.tenant.managementSecretKey, '/session-clients').request('POST', '', {
+      name: 'java-app',
+    });
+    expect(client.status).toBe(200);
+    const clientId = client.body.clientId as string;
+    const userId = randomUUID();
+
+    const signIn = async () => {
+      const to = phone();
+      const started = await sdk.call('POST', '/challenge', {
+        verificationMethod: 'SMS',
+        action: 'signIn',
+        phoneNumber: to,
+      });
+      const challengeId = started.json.challengeId as string;
+      expectOk(await sdk.call('POST', '/verify', { challengeId, verificationCode: await t.lastCode(to) }));
+      const claimed = await sdk.call('POST', '/claim', { challengeId, userId });
+      expectOk(claimed);
+      const created = await sdk.call('POST', '/sessions', { clientId, token: claimed.json.token });
+      expectOk(created);
+      return created.json as { accessToken: string; refreshToken: string };
+    };
+
+    const first = await signIn();
+    const validated = await sdk.call('POST', '/sessions/validate', {
+      accessToken: first.accessToken,
+      clientIds: [clientId],
+    });
+    expectOk(validated);
+    // ValidateSessionResponse: user and an int expiresAt.
+    expect(validated.json, validated.transcript).toMatchObject({ user: { userId }, expiresAt: expect.any(Number) });
+    expect(validated.json.expiresAt, validated.transcript).toBeLessThan(2 ** 31);
+
+    const refreshed = await sdk.call('POST', '/sessions/refresh', { refreshToken: first.refreshToken });
+    expectOk(refreshed);
+    expectOk(await sdk.call('POST', '/sessions/revoke', { accessToken: refreshed.json.accessToken }));
+    expectError(
+      await sdk.call('POST', '/sessions/validate', { accessToken: refreshed.json.accessToken }),
+      401,
+      'invalid_token',
+    );
+
+    const second = await signIn();
+    expectOk(await sdk.call('POST', '/sessions/user/revoke', { userId }));
+    expectError(
+      await sdk.call('POST', '/sessions/validate', { accessToken: second.accessToken }),
+      401,
+      'invalid_token',
+    );
+  });
 });

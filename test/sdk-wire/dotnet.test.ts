@@ -163,6 +163,23 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
     });
   });
 
+  it('QueryUsers by email and QueryUserActions by action code', async () => {
+    const userId = randomUUID();
+    const email = `net-${randomUUID()}@example.com`;
+    expectOk(await sdk.call('PATCH', `/users/${userId}`, { email }));
+    const found = await sdk.call('GET', `/users?email=${encodeURIComponent(email)}`);
+    expectOk(found);
+    expect(found.json.users, found.transcript).toMatchObject([{ userId, email, emailVerified: false }]);
+
+    const tracked = await sdk.call('POST', `/users/${userId}/actions/Login`, { redirectToSettings: false });
+    expectOk(tracked);
+    const actions = await sdk.call('GET', `/users/${userId}/actions?codes=Login`);
+    expectOk(actions);
+    expect(actions.json, actions.transcript).toMatchObject([
+      { actionCode: 'Login', idempotencyKey: tracked.json.idempotencyKey, state: 'CHALLENGE_REQUIRED' },
+    ]);
+  });
+
   it('TestInvalidSecretError: 401 with error "unauthorized" and the standard description', async () => {
     const res = await sdk.withKey('invalid_secret').call('GET', `/users/${randomUUID()}`);
     expectError(res, 401, 'unauthorized');

@@ -84,7 +84,7 @@ describe.each(databases)('Java SDK (authsignal-java 2.10.1) over the wire ($name
     expect(empty.json, empty.transcript).toEqual([]);
   });
 
-  it('testAction: track with custom data → CHALLENGE_REQUIRED, validateChallenge, updateAction REVIEW_REQUIRED', async () => {
+  it('testAction: track with custom data → CHALLENGE_REQUIRED, validateChallenge, updateAction REVIEW_REQUIRED, getAction', async () => {
     const userId = randomUUID();
     await enroll(userId);
     const tracked = await sdk.call('POST', `/users/${userId}/actions/signIn`, { custom: { baz: 1, foo: 'bar' } });
@@ -104,6 +104,9 @@ describe.each(databases)('Java SDK (authsignal-java 2.10.1) over the wire ($name
     const updated = await sdk.call('PATCH', `/users/${userId}/actions/signIn/${key}`, { state: 'REVIEW_REQUIRED' });
     expectOk(updated);
     expect(updated.json.state, updated.transcript).toBe('REVIEW_REQUIRED');
+    const got = await sdk.call('GET', `/users/${userId}/actions/signIn/${key}`);
+    expectOk(got);
+    expect(got.json, got.transcript).toMatchObject({ state: 'REVIEW_REQUIRED', createdAt: expect.any(String) });
   });
 
   it('testQueryUsers: updateUser (POST) with an email, queryUsers by email, with limit=1', async () => {

@@ -115,6 +115,25 @@ describe.each(databases)('PHP SDK (authsignal-php 4.5.0) over the wire ($name)',
     });
   });
 
+  it('getAction, updateAction (PATCH) and queryUsers', async () => {
+    const userId = `php-${randomUUID()}`;
+    const email = `php-${randomUUID()}@example.com`;
+    expectOk(await sdk.call('PATCH', `/users/${userId}`, { email }));
+    const tracked = await sdk.call('POST', `/users/${userId}/actions/phpChallenge`);
+    expectOk(tracked);
+    const path = `/users/${userId}/actions/phpChallenge/${tracked.json.idempotencyKey}`;
+    const got = await sdk.call('GET', path);
+    expectOk(got);
+    expect(got.json.state, got.transcript).toBe('CHALLENGE_REQUIRED');
+    const updated = await sdk.call('PATCH', path, { state: 'REVIEW_SUCCEEDED' });
+    expectOk(updated);
+    expect(updated.json.state, updated.transcript).toBe('REVIEW_SUCCEEDED');
+    expect((await sdk.call('GET', path)).json.state).toBe('REVIEW_SUCCEEDED');
+    const found = await sdk.call('GET', `/users?email=${encodeURIComponent(email)}`);
+    expectOk(found);
+    expect(found.json.users, found.transcript).toMatchObject([{ userId, email }]);
+  });
+
   it('add-challenge-methods branch: challenge, verify, claim, validateChallenge, getChallenge', async () => {
     const to = phone();
     const userId = `php-signin-${randomUUID()}`;

@@ -83,7 +83,7 @@ describe.each(databases)('Ruby SDK (authsignal-ruby 5.2.1) over the wire ($name)
     expect((await sdk.call('GET', `/users/${userId}/authenticators`)).json).toEqual([]);
   });
 
-  it('track with camelCased attributes and snake_case custom keys, get_action, query_user_actions', async () => {
+  it('track with camelCased attributes and snake_case custom keys, get_action, query_user_actions, update_action, delete_user', async () => {
     const userId = `rb-track-${randomUUID()}`;
     // As to_json writes it: 400.00 is a Float, written 400.0.
     const body =
@@ -106,6 +106,18 @@ describe.each(databases)('Ruby SDK (authsignal-ruby 5.2.1) over the wire ($name)
     expect(queried.json, queried.transcript).toMatchObject([
       { actionCode: 'signIn', idempotencyKey: tracked.json.idempotencyKey, state: 'ALLOW' },
     ]);
+
+    const updated = await sdk.call('PATCH', `/users/${userId}/actions/signIn/${tracked.json.idempotencyKey}`, {
+      state: 'BLOCK',
+    });
+    expectOk(updated);
+    expect(updated.json.state, updated.transcript).toBe('BLOCK');
+
+    // delete_user: a DELETE with the connection's Content-Type and no body.
+    const deleted = await sdk.call('DELETE', `/users/${userId}`);
+    expectOk(deleted);
+    expect(deleted.json, deleted.transcript).toEqual({ success: true });
+    expect((await sdk.call('GET', `/users/${userId}`)).json.isEnrolled).toBe(false);
   });
 
   it('validate_challenge with nil members compacted away, and with the older "action": null', async () => {

@@ -4,16 +4,17 @@ import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 import type { TenantService } from '../modules/tenants/service.js';
 import { requireApiKey } from './auth.js';
 
-const STATUS_CODES: Record<number, ErrorCode> = {
-  400: 'invalid_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  429: 'too_many_requests',
-};
+/** The codes of the 4xx statuses that Fastify's own errors carry; a Map, like every table keyed from outside. */
+const STATUS_CODES = new Map<number, ErrorCode>([
+  [400, 'invalid_request'],
+  [401, 'unauthorized'],
+  [403, 'forbidden'],
+  [404, 'not_found'],
+  [405, 'method_not_allowed'],
+  [413, 'payload_too_large'],
+  [415, 'unsupported_media_type'],
+  [429, 'too_many_requests'],
+]);
 
 /**
  * Every error leaves as `{error, errorCode, errorDescription}`. Client mistakes (bad JSON, schema
@@ -35,7 +36,7 @@ export function installErrorHandling(app: FastifyInstance, tenants: TenantServic
       return reply.code(400).type('application/json').send(errorBody('invalid_request', description));
     }
     const status = err.statusCode ?? 500;
-    const code = STATUS_CODES[status];
+    const code = STATUS_CODES.get(status);
     if (status >= 400 && status < 500 && code) {
       return reply
         .code(status)

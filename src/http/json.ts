@@ -24,7 +24,9 @@ export function installJsonParser(app: FastifyInstance): void {
     }
     parse(request, text, (err, value) => {
       if (err) return done(clientError(400, 'SIGIL_INVALID_JSON', 'The request body is not valid JSON.'));
-      done(null, keepsNulls(request) ? value : withoutNulls(value));
+      if (keepsNulls(request)) return done(null, value);
+      // A body of `null` is an absent body too: older Go SDKs send it for a track without attributes.
+      done(null, value === null ? {} : withoutNulls(value));
     });
   });
   // Any other type, or none: only an empty body is accepted, as `{}`.

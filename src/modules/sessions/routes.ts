@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Deps } from '../../deps.js';
 import { Body, NonEmpty, Opt, Params, Reply, responses, Str, Success } from '../../http/contract.js';
+import { attributeFields } from '../users/contracts.js';
 
 const tags = ['Sessions'];
 /** A compact ES256 JWT is about 500 characters; anything far longer is not one of ours. */
@@ -14,17 +15,7 @@ const TokenPair = Reply({
 });
 
 /** The user as getUser shows their attributes, with the userId. */
-const SessionUser = Reply({
-  userId: Type.String(),
-  email: Type.Optional(Type.String()),
-  emailVerified: Type.Optional(Type.Boolean()),
-  phoneNumber: Type.Optional(Type.String()),
-  phoneNumberVerified: Type.Optional(Type.Boolean()),
-  username: Type.Optional(Type.String()),
-  displayName: Type.Optional(Type.String()),
-  custom: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  locale: Type.Optional(Type.String()),
-});
+const SessionUser = Reply({ userId: Type.String(), ...attributeFields });
 
 const ValidatedSession = Reply({
   user: SessionUser,

@@ -86,16 +86,10 @@ export class TokenService {
   }
 
   async sign(claims: ChallengeTokenClaims): Promise<string> {
-    const { kid, key } = await this.currentKey(claims.tenantId);
-    const iat = Math.floor(this.clock.now() / 1000);
-    const header = { alg: ALG, kid, typ: CHALLENGE_TOKEN_TYP };
     // `other` mirrors Authsignal's claim layout; actionCode and idempotencyKey also sit at the top level,
     // where newer mobile SDKs look first (spec §7).
     const payload = {
       sub: claims.userId,
-      iss: this.issuer,
-      iat,
-      exp: iat + this.ttlSeconds,
       scope: claims.scope,
       actionCode: claims.actionCode,
       idempotencyKey: claims.idempotencyKey,
@@ -106,10 +100,7 @@ export class TokenService {
         idempotencyKey: claims.idempotencyKey,
       },
     };
-    // Signed with node:crypto on the cached KeyObject: half the cost of jose's WebCrypto path. jose verifies.
-    const input = `${base64url(header)}.${base64url(payload)}`;
-    const signature = cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
-    return `${input}.${signature.toString('base64url')}`;
+    return (await this.signClaims(claims.tenantId, CHALLENGE_TOKEN_TYP, payload, this.ttlSeconds)).token;
   }
 
   /** Verifies a token of whichever tenant signed it: the Client API learns the tenant from the token. */
@@ -184,6 +175,7 @@ export class TokenService {
     const { kid, key } = await this.currentKey(tenantId);
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = iat + ttlSeconds;
+    // Signed with node:crypto on the cached KeyObject: half the cost of jose's WebCrypto path. jose verifies.
     const input = `${base64url({ alg: ALG, kid, typ })}.${base64url({ ...claims, iss: this.issuer, iat, exp })}`;
     const signature = cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
     return { token: `${input}.${signature.toString('base64url')}`, exp };

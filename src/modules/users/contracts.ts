@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Reply } from '../../http/contract.js';
 
 /** What the Server API answers about users; the views in users.ts build exactly these. */
-const attributeFields = {
+export const attributeFields = {
   email: Type.Optional(Type.String()),
   emailVerified: Type.Boolean(),
   phoneNumber: Type.Optional(Type.String()),

@@ -34,6 +34,14 @@ describe.each(databases)('request bodies (%s)', (db) => {
     expect(await t.sdk.getUser({ userId: 'clear-user' })).not.toHaveProperty('email');
   });
 
+  it('drops null for members that nothing clears: a null flag leaves the flag as it was', async () => {
+    await t.sdk.updateUser({ userId: 'flag-user', attributes: { email: 'f@example.com', emailVerified: true } });
+    const body = JSON.stringify({ emailVerified: null, phoneNumberVerified: null, displayName: 'F' });
+    const res = await t.fetch('/users/flag-user', { method: 'PATCH', body });
+    expect(res.status).toBe(200);
+    expect(await t.sdk.getUser({ userId: 'flag-user' })).toMatchObject({ emailVerified: true, displayName: 'F' });
+  });
+
   it('refuses a body nested deeper than 32 with a 400, before parsing it', async () => {
     const deep = `{"custom":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     const res = await track(deep);

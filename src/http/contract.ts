@@ -10,9 +10,9 @@ import { type Static, type TObject, type TProperties, type TSchema, Type } from 
  * - strings never hold NUL: PostgreSQL refuses it in text, so it must be a 400, not a 500;
  * - request objects strip undeclared fields (`additionalProperties: false` with Ajv's
  *   `removeAdditional`): newer SDKs add fields, and nothing undeclared may reach a handler;
- * - an optional field also accepts `null`, which means absent: the Go SDK sends every unset field as
- *   `null`. The JSON parser drops null members before validation (src/http/json.ts), except on routes
- *   whose `config.keepNulls` gives null a meaning of its own (clearing a user attribute).
+ * - an optional field also accepts `null`, which means absent: the Go SDK sends unset fields as `null`.
+ *   The JSON parser drops null members before validation (src/http/json.ts), except top-level members
+ *   declared `Clearable`, whose null clears a value (updateUser's attributes, management settings).
  */
 
 const NO_NUL = '^[^\\u0000]*$';
@@ -22,23 +22,37 @@ export const Str = (maxLength = 255) => Type.String({ maxLength, pattern: NO_NUL
 /** A non-empty string of at most `maxLength` characters, without NUL. */
 export const NonEmpty = (maxLength = 255) => Type.String({ minLength: 1, maxLength, pattern: NO_NUL });
 
-/** An optional member that may also be sent as `null`. Its TypeScript type stays `T | undefined`. */
-export function Opt<T extends TSchema>(schema: T) {
-  const nullable =
-    typeof schema.type === 'string'
-      ? { ...schema, type: [schema.type, 'null'] }
-      : { anyOf: [schema, { type: 'null' }] };
-  return Type.Optional(Type.Unsafe<Static<T>>(nullable));
+/** Marks the members whose `null` the JSON parser keeps, because it clears the value. */
+export const CLEARABLE = Symbol('sigil.clearable');
+
+function orNull(schema: TSchema): Record<string, unknown> {
+  return typeof schema.type === 'string'
+    ? { ...schema, type: [schema.type, 'null'] }
+    : { anyOf: [schema, { type: 'null' }] };
 }
 
-/** An optional member whose `null` is meaningful (it clears the value): the type includes null. */
-export function Clearable<T extends TSchema>(schema: T) {
-  const nullable =
-    typeof schema.type === 'string'
-      ? { ...schema, type: [schema.type, 'null'] }
-      : { anyOf: [schema, { type: 'null' }] };
-  return Type.Optional(Type.Unsafe<Static<T> | null>(nullable));
+/** An optional member that may also be sent as `null`, which means absent. Its type stays `T | undefined`. */
+export function Opt<T extends TSchema>(schema: T) {
+  return Type.Optional(Type.Unsafe<Static<T>>(orNull(schema)));
 }
+
+/**
+ * An optional top-level member whose `null` clears the value (`updateUser {email: null}`): the parser
+ * keeps this null, so the handler's type includes it.
+ */
+export function Clearable<T extends TSchema>(schema: T) {
+  return Type.Optional(Type.Unsafe<Static<T> | null>({ ...orNull(schema), [CLEARABLE]: true }));
+}
+
+/** The members of a body schema whose null is kept: those declared `Clearable`. */
+export function clearableMembers(schema: unknown): ReadonlySet<string> {
+  const properties = (schema as { properties?: Record<string, Record<symbol, unknown>> } | undefined)?.properties;
+  if (!properties) return NONE;
+  const names = Object.keys(properties).filter((name) => properties[name]?.[CLEARABLE] === true);
+  return names.length > 0 ? new Set(names) : NONE;
+}
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** A request object: undeclared members are removed before the handler sees it. */
 export const Body = <P extends TProperties>(properties: P, description?: string): TObject<P> =>
@@ -60,8 +74,10 @@ export const AnyObject = (description?: string) =>
 
 /** `custom` data points: a flat object of strings, numbers and booleans. */
 export const CustomData = () =>
-  Type.Record(Type.String({ maxLength: 128 }), Type.Union([Str(1024), Type.Number(), Type.Boolean()]), {
+  Type.Record(Type.String({ pattern: '^[^\\u0000]{1,128}$' }), Type.Union([Str(1024), Type.Number(), Type.Boolean()]), {
     maxProperties: 100,
+    // Keys outside the pattern (empty, longer than 128, NUL) are not custom data points: stripped.
+    additionalProperties: false,
   });
 
 /** Every error answer: the three fields every SDK reads one of. */
@@ -80,10 +96,3 @@ export const Success = Reply({ success: Type.Boolean() });
 
 /** ISO 8601 timestamps, as the SDKs read them. */
 export const IsoDate = () => Type.String({ format: 'date-time' });
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route gives `null` a meaning (clear the field), so the parser keeps null members. */
-    keepNulls?: boolean;
-  }
-}

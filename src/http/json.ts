@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { clearableMembers } from './contract.js';
 
 /** Deeper bodies are refused before parsing: validators, rules and serialisers recurse. */
 export const MAX_JSON_DEPTH = 32;
@@ -10,8 +11,9 @@ export const MAX_JSON_DEPTH = 32;
  *   the same empty POST `application/x-www-form-urlencoded` (docs/compatibility.md);
  * - a non-empty body that is not labelled JSON is a 415;
  * - nesting deeper than MAX_JSON_DEPTH is a 400;
- * - `null` members are dropped, because null means absent (the Go SDK sends every unset field as
- *   null), unless the route's `config.keepNulls` says that null clears a value.
+ * - `null` members are dropped, because null means absent (the Go SDK sends unset fields as null),
+ *   except top-level members that the route's body schema declares `Clearable` (null clears them);
+ *   a body of `null` is an absent body (older Go SDKs send it for a track without attributes).
  */
 export function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -24,9 +26,7 @@ export function installJsonParser(app: FastifyInstance): void {
     }
     parse(request, text, (err, value) => {
       if (err) return done(clientError(400, 'SIGIL_INVALID_JSON', 'The request body is not valid JSON.'));
-      if (keepsNulls(request)) return done(null, value);
-      // A body of `null` is an absent body too: older Go SDKs send it for a track without attributes.
-      done(null, value === null ? {} : withoutNulls(value));
+      done(null, value === null ? {} : withoutNulls(value, clearable(request)));
     });
   });
   // Any other type, or none: only an empty body is accepted, as `{}`.
@@ -40,16 +40,25 @@ export function installJsonParser(app: FastifyInstance): void {
   });
 }
 
-function keepsNulls(request: FastifyRequest): boolean {
-  return request.routeOptions.config?.keepNulls === true;
+/** Per route, once: the members of its body schema whose null is kept. */
+const clearableByRoute = new WeakMap<object, ReadonlySet<string>>();
+function clearable(request: FastifyRequest): ReadonlySet<string> {
+  const schema = request.routeOptions.schema?.body;
+  if (!schema || typeof schema !== 'object') return clearableMembers(undefined);
+  let members = clearableByRoute.get(schema);
+  if (!members) clearableByRoute.set(schema, (members = clearableMembers(schema)));
+  return members;
 }
 
 function clientError(statusCode: number, code: string, message: string): Error {
   return Object.assign(new Error(message), { statusCode, code });
 }
 
-/** Drops null members of objects, at every depth; array elements are values and stay. */
-export function withoutNulls(value: unknown): unknown {
+/**
+ * Drops null members of objects, at every depth, except the top-level members named in `keep`; array
+ * elements are values and stay.
+ */
+export function withoutNulls(value: unknown, keep: ReadonlySet<string> = new Set()): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     for (const item of value) withoutNulls(item);
@@ -57,8 +66,9 @@ export function withoutNulls(value: unknown): unknown {
   }
   const object = value as Record<string, unknown>;
   for (const key of Object.keys(object)) {
-    if (object[key] === null) delete object[key];
-    else withoutNulls(object[key]);
+    if (object[key] === null) {
+      if (!keep.has(key)) delete object[key];
+    } else withoutNulls(object[key]);
   }
   return value;
 }

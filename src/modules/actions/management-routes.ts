@@ -76,16 +76,13 @@ const Rule = Reply({
  */
 export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const service = deps.actionConfig;
-  const config = { keepNulls: true };
   for (const base of ['/action-configurations', '/action_configurations']) {
     const schema = <T extends object>(s: T) => ({ tags, ...s });
     app.get(base, { schema: schema({ response: responses(Type.Array(ActionConfig)) }) }, (req) =>
       service.listConfigs(req.tenantId),
     );
-    app.post(
-      base,
-      { config, schema: schema({ body: ActionConfigRequest, response: responses(ActionConfig) }) },
-      (req) => service.createConfig(req.tenantId, req.body),
+    app.post(base, { schema: schema({ body: ActionConfigRequest, response: responses(ActionConfig) }) }, (req) =>
+      service.createConfig(req.tenantId, req.body),
     );
     app.get(
       `${base}/:actionCode`,
@@ -94,7 +91,7 @@ export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     );
     app.patch(
       `${base}/:actionCode`,
-      { config, schema: schema({ params: CodeParams, body: ActionConfigRequest, response: responses(ActionConfig) }) },
+      { schema: schema({ params: CodeParams, body: ActionConfigRequest, response: responses(ActionConfig) }) },
       (req) => service.updateConfig(req.tenantId, req.params.actionCode, req.body),
     );
     app.delete(`${base}/:actionCode`, { schema: schema({ params: CodeParams, response: responses(Success) }) }, (req) =>
@@ -108,7 +105,7 @@ export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     );
     app.post(
       `${base}/:actionCode/rules`,
-      { config, schema: schema({ params: CodeParams, body: RuleRequest, response: responses(Rule) }) },
+      { schema: schema({ params: CodeParams, body: RuleRequest, response: responses(Rule) }) },
       (req) => service.createRule(req.tenantId, req.params.actionCode, req.body),
     );
     app.get(
@@ -118,7 +115,7 @@ export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     );
     app.patch(
       `${base}/:actionCode/rules/:ruleId`,
-      { config, schema: schema({ params: RuleParams, body: RuleRequest, response: responses(Rule) }) },
+      { schema: schema({ params: RuleParams, body: RuleRequest, response: responses(Rule) }) },
       (req) => service.updateRule(req.tenantId, req.params.actionCode, req.params.ruleId, req.body),
     );
     app.delete(

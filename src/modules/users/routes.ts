@@ -20,7 +20,7 @@ import { queryUsers } from './query.js';
 const tags = ['Server API'];
 const UserParams = Params({ userId: NonEmpty() });
 
-/** The attributes updateUser takes. `null` clears a value, so this route keeps nulls. */
+/** The attributes updateUser takes. `null` clears a value where the member is Clearable. */
 const UserAttributes = Body({
   email: Clearable(Str(320)),
   emailVerified: Opt(Type.Boolean()),
@@ -45,7 +45,6 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     app.route({
       method,
       url: '/users/:userId',
-      config: { keepNulls: true },
       schema: { tags, params: UserParams, body: UserAttributes, response: responses(AttributesReply) },
       handler: (req) => users.update(req.tenantId, req.params.userId, req.body),
     });

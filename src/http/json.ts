@@ -46,7 +46,10 @@ function clearable(request: FastifyRequest): ReadonlySet<string> {
   const schema = request.routeOptions.schema?.body;
   if (!schema || typeof schema !== 'object') return clearableMembers(undefined);
   let members = clearableByRoute.get(schema);
-  if (!members) clearableByRoute.set(schema, (members = clearableMembers(schema)));
+  if (!members) {
+    members = clearableMembers(schema);
+    clearableByRoute.set(schema, members);
+  }
   return members;
 }
 

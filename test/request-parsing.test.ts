@@ -59,6 +59,25 @@ describe.each(databases)('request bodies (%s)', (db) => {
     expect(await form.json()).toMatchObject({ errorCode: 'unsupported_media_type' });
   });
 
+  it('checks the key of an unknown path before its body: 401, not a 400 or 415 that tells it is unknown', async () => {
+    for (const [type, body] of [
+      ['application/json', '{'],
+      ['text/plain', 'x'],
+    ] as const) {
+      for (const path of ['/v1/nope', '/v1/management/nope', '/v1/%6danagement/nope']) {
+        const res = await fetch(`${t.server.url}${path}`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': type, authorization: `Basic ${Buffer.from('bad:').toString('base64')}` },
+        });
+        expect(res.status, `${path} ${type}`).toBe(401);
+        expect(await res.json()).toMatchObject({ errorCode: 'unauthorized' });
+      }
+    }
+    const known = await t.fetch('/nope', { method: 'POST', body: '{}' });
+    expect(known.status).toBe(404);
+  });
+
   it('answers invalid JSON with a 400 that says so', async () => {
     const res = await track('{"redirectUrl":');
     expect(res.status).toBe(400);

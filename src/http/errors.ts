@@ -50,11 +50,14 @@ export function installErrorHandling(app: FastifyInstance, tenants: TenantServic
       .send(errorBody('internal_error', 'An unexpected error occurred. It has been logged.'));
   });
 
+  // A wrong key is a 401 before a missing route is a 404: the Go SDK's own suite checks it, and a caller
+  // without a key must not learn which routes exist. Checked at onRequest, before the body is parsed:
+  // a 400 or 415 for the body of an unknown path would tell as much as a 404.
   const keyFor = keyCheckOfUnknownPaths(tenants);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) await keyFor(request)?.(request, reply);
+  });
   app.setNotFoundHandler(async (request, reply) => {
-    // A wrong key is a 401 before a missing route is a 404: the Go SDK's own suite checks it, and a
-    // caller without a key must not learn which routes exist.
-    await keyFor(request)?.(request, reply);
     return reply
       .code(404)
       .type('application/json')
@@ -130,16 +133,27 @@ function keyCheckOfUnknownPaths(tenants: TenantService) {
   const server = requireApiKey(tenants, 'server');
   const management = requireApiKey(tenants, 'management');
   return (request: FastifyRequest) => {
-    const path = (request.url.split('?')[0] ?? '').replace(/\/{2,}/g, '/');
-    if (!path.startsWith('/v1/') || /^\/v1\/(client|sms-receipts)(\/|$)/.test(path)) return undefined;
+    const path = decodedPath(request.url);
+    if (!/^\/v1(\/|$)/.test(path) || /^\/v1\/(client|sms-receipts)(\/|$)/.test(path)) return undefined;
     return /^\/v1\/management(\/|$)/.test(path) ? management : server;
   };
+}
+
+/** The path as the router reads it: without the query, percent-decoded, duplicate slashes collapsed. */
+function decodedPath(url: string): string {
+  const raw = url.split('?')[0] ?? '';
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // Bad percent-encoding: judged as sent.
+  }
+  return path.replace(/\/{2,}/g, '/');
 }
 
 function clientMessage(err: FastifyError): string {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The request body is not valid JSON.';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'The request body is too large.';

@@ -1,3 +1,5 @@
+import { type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { ApiError, invalidRequest, notFound } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
@@ -81,7 +83,7 @@ export class ActionConfigService {
         body.defaultUserActionResult === undefined
           ? current.default_user_action_result
           : outcome(body.defaultUserActionResult, 'defaultUserActionResult'),
-      settings: JSON.stringify({ ...JSON.parse(current.settings), ...configSettings(body) }),
+      settings: JSON.stringify({ ...storedSettings(current.settings, CONFIG_SETTINGS), ...configSettings(body) }),
       updated_at: this.clock.now(),
     });
     this.policies.delete(`${tenantId}:${actionCode}`);
@@ -184,10 +186,43 @@ function configView(row: ActionConfigurationRow) {
     tenantId: row.tenant_id,
     actionCode: row.action_code,
     defaultUserActionResult: row.default_user_action_result,
-    ...JSON.parse(row.settings),
+    ...storedSettings(row.settings, CONFIG_SETTINGS),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };
+}
+
+/** What each stored setting must be; anything else is not shown. */
+const SETTING_SCHEMAS: Record<string, TSchema> = {
+  verificationMethods: Type.Array(Type.String()),
+  promptToEnrollVerificationMethods: Type.Array(Type.String()),
+  defaultVerificationMethod: Type.String(),
+  messagingTemplates: Type.Record(Type.String(), Type.Unknown()),
+  verificationWebhookUrl: Type.String(),
+};
+
+/**
+ * The known settings of a stored row, each of its declared type (or null, which clears it). Rows saved
+ * before the route contracts existed could hold any JSON; a value the response schema cannot serialise
+ * must not turn every read of the configuration into a 500, so it is left out.
+ */
+function storedSettings(text: string, keys: readonly string[]): Body {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (!parsed || typeof parsed !== 'object') return {};
+  const stored = parsed as Body;
+  return Object.fromEntries(
+    keys
+      .filter((k) => Object.hasOwn(stored, k))
+      .filter(
+        (k) => stored[k] === null || (SETTING_SCHEMAS[k] !== undefined && Value.Check(SETTING_SCHEMAS[k], stored[k])),
+      )
+      .map((k) => [k, stored[k]]),
+  );
 }
 
 const RULE_SETTINGS = [
@@ -277,7 +312,7 @@ export function ruleView(row: RuleRow) {
     priority: row.priority,
     type: row.type,
     conditions: JSON.parse(row.conditions),
-    ...JSON.parse(row.settings),
+    ...storedSettings(row.settings, RULE_SETTINGS),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };

@@ -137,6 +137,19 @@ describe.each(databases)('track, getAction, updateAction and queryUserActions ($
     expect(await t.sdk.queryUserActions({ userId: 'bad-input' })).toEqual([]);
   });
 
+  it('refuses a redirectUrl that is not absolute, or whose scheme would run code', async () => {
+    for (const redirectUrl of ['/done', 'app.example.com/cb', 'javascript:alert(1)', 'data:text/html,x']) {
+      await expect(
+        t.sdk.track({ userId: 'redirect-user', action: 'ok', attributes: { redirectUrl } }),
+      ).rejects.toMatchObject({ statusCode: 400, errorCode: 'invalid_request' });
+    }
+    for (const redirectUrl of ['https://app.example.com/cb?x=1', 'authsignal://auth']) {
+      await expect(
+        t.sdk.track({ userId: 'redirect-user', action: 'ok', attributes: { redirectUrl } }),
+      ).resolves.toMatchObject({ state: 'ALLOW' });
+    }
+  });
+
   it('stores a phone attribute as given when it is no international number, and normalises one that is', async () => {
     // authsignalgo's own suite tracks with "1234567890" and expects the track to succeed.
     await t.sdk.track({ userId: 'local-phone', action: 'ok', attributes: { phoneNumber: '1234567890' } });

@@ -34,6 +34,7 @@ export interface TrackAttributes {
 export async function trackAction(d: Deps, tenantId: string, userId: string, actionCode: string, a: TrackAttributes) {
   if (!ACTION_CODE_PATTERN.test(actionCode)) throw invalidRequest('action must match ^[a-zA-Z0-9_-]{1,64}$');
   const scope = scopeOf(a.scope);
+  if (a.redirectUrl !== undefined) checkRedirectUrl(a.redirectUrl);
   if (a.idempotencyKey) {
     const existing = await d.actions.get(tenantId, a.idempotencyKey);
     if (existing) {
@@ -141,6 +142,23 @@ async function respond(
  */
 function hostedUrl(d: Deps, token: string): string {
   return `${d.config.apiUrl.replace(/\/v1$/, '')}/hosted/challenge?token=${encodeURIComponent(token)}`;
+}
+
+/** Schemes that would run or read something in the pre-built UI's origin instead of leaving it. */
+const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'blob:', 'file:']);
+
+/**
+ * The pre-built UI sends the user, with a token, to this URL: it must be absolute (an app's https page,
+ * or a native scheme such as `authsignal://auth`), and never a scheme that runs code.
+ */
+function checkRedirectUrl(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidRequest('redirectUrl must be an absolute URL, for example https://app.example.com/callback');
+  }
+  if (SCRIPT_SCHEMES.has(url.protocol)) throw invalidRequest(`redirectUrl may not use the ${url.protocol} scheme`);
 }
 
 function scopeOf(scope: unknown): string {

@@ -1,10 +1,8 @@
-import { type TSchema, Type } from '@sinclair/typebox';
-import { Body, IsoDate, NonEmpty, Opt, Params, Query, Reply, Str } from '../../http/contract.js';
+import { Type } from '@sinclair/typebox';
+import { Body, IsoDate, NonEmpty, Nullable, Opt, Params, Query, Reply, Str } from '../../http/contract.js';
 import { providerTypes } from './providers/index.js';
 
 /** The Management API's SMS contracts: providers, the provider test, delivery timelines, the dev inbox. */
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /**
  * One provider config as sent. Free-form beyond `type`, because each vendor has its own fields: the

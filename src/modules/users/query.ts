@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { invalidRequest } from '../../errors.js';
+import { TokenError } from '../tokens/service.js';
 
 export interface QueryUsersRequest {
   username?: string;
@@ -20,8 +21,9 @@ export async function queryUsers(deps: Pick<Deps, 'users' | 'tokens'>, tenantId:
   let userId: string | undefined;
   let tokenPayload: Record<string, unknown> | undefined;
   if (q.token) {
-    const claims = await deps.tokens.verify(q.token, tenantId).catch(() => {
-      throw invalidRequest('token is invalid or expired');
+    const claims = await deps.tokens.verify(q.token, tenantId).catch((err: unknown) => {
+      // A refused token is the caller's mistake; anything else (the database) is not.
+      throw err instanceof TokenError ? invalidRequest('token is invalid or expired') : err;
     });
     userId = claims.userId;
     tokenPayload = { ...claims };

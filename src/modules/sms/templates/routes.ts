@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type TSchema, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../../deps.js';
-import { Body, NonEmpty, Opt, Params, Reply, responses, Str, Success } from '../../../http/contract.js';
+import { Body, NonEmpty, Nullable, Opt, Params, Reply, responses, Str, Success } from '../../../http/contract.js';
 import { MAX_APP_NAME_LENGTH, MAX_TEMPLATE_LENGTH, MAX_TEMPLATES, refuseUnknownFields } from './validate.js';
 
 const tags = ['Management API'];
 const security = [{ managementKey: [] }];
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const LocaleParams = Params({ locale: NonEmpty(64) });
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UNAUTHORIZED_DESCRIPTION } from '../../src/errors.js';
 import { databases } from '../helpers/databases.js';
-import { management } from '../helpers/management.js';
-import { phone, startTestServer, type TestServer } from '../helpers/server.js';
-import { expectError, expectOk, Wire } from './replay.js';
-import { dotnet, ServerClient } from './server-sdks.js';
+import { phone } from '../helpers/server.js';
+import { expectError, expectOk } from './replay.js';
+import { dotnet } from './server-sdks.js';
+import { useServerSdk } from './server-suite.js';
 
 /**
  * authsignal-dotnet (`AuthsignalClient`, HttpClient and System.Text.Json with camelCase names and
@@ -17,23 +17,10 @@ import { dotnet, ServerClient } from './server-sdks.js';
  * those of its xUnit suite (`ClientTests`).
  */
 describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (db) => {
-  let t: TestServer;
-  let wire: Wire;
-  let sdk: ServerClient;
-
-  beforeAll(async () => {
-    t = await startTestServer(db);
-    wire = new Wire(t.server.url);
-    sdk = new ServerClient(wire, dotnet, t.tenant.apiSecretKey);
-    await management(t.apiUrl, t.tenant.managementSecretKey).createConfig('Login', 'CHALLENGE');
-  });
-  afterAll(async () => {
-    wire.close();
-    await t.close();
-  });
+  const s = useServerSdk(db, dotnet, 'Login');
 
   const enroll = async (userId: string) => {
-    const res = await sdk.call('POST', `/users/${userId}/authenticators`, {
+    const res = await s.sdk.call('POST', `/users/${userId}/authenticators`, {
       verificationMethod: 'SMS',
       phoneNumber: '+64270000000',
     });
@@ -46,7 +33,7 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
   it('TestUser: enroll, GetUser, UpdateUser (PATCH, custom string/bool/number), DeleteUser, GetUser', async () => {
     const userId = randomUUID();
     await enroll(userId);
-    const user = await sdk.call('GET', `/users/${userId}`);
+    const user = await s.sdk.call('GET', `/users/${userId}`);
     expectOk(user);
     expect(user.json.isEnrolled, user.transcript).toBe(true);
     expect(user.json.email ?? null, user.transcript).toBeNull();
@@ -58,13 +45,13 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
       displayName: 'Test User',
       custom: { foo: 'bar', baz: true, qux: 123 },
     };
-    const updated = await sdk.call('PATCH', `/users/${userId}`, attributes);
+    const updated = await s.sdk.call('PATCH', `/users/${userId}`, attributes);
     expect(updated.transcript).toContain('Content-Type: application/json; charset=utf-8\r\n');
     expectOk(updated);
     expect(updated.json, updated.transcript).toMatchObject(attributes);
 
-    expectOk(await sdk.call('DELETE', `/users/${userId}`));
-    const gone = await sdk.call('GET', `/users/${userId}`);
+    expectOk(await s.sdk.call('DELETE', `/users/${userId}`));
+    const gone = await s.sdk.call('GET', `/users/${userId}`);
     expectOk(gone);
     expect(gone.json.isEnrolled, gone.transcript).toBe(false);
   });
@@ -72,7 +59,7 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
   it('TestAuthenticator: enroll, GetAuthenticators, DeleteAuthenticator, none left', async () => {
     const userId = randomUUID();
     await enroll(userId);
-    const listed = await sdk.call('GET', `/users/${userId}/authenticators`);
+    const listed = await s.sdk.call('GET', `/users/${userId}/authenticators`);
     expectOk(listed);
     expect(listed.json[0], listed.transcript).toMatchObject({
       userId,
@@ -80,14 +67,14 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
       verificationMethod: 'SMS',
       createdAt: expect.any(String),
     });
-    expectOk(await sdk.call('DELETE', `/users/${userId}/authenticators/${listed.json[0].userAuthenticatorId}`));
-    expect((await sdk.call('GET', `/users/${userId}/authenticators`)).json).toEqual([]);
+    expectOk(await s.sdk.call('DELETE', `/users/${userId}/authenticators/${listed.json[0].userAuthenticatorId}`));
+    expect((await s.sdk.call('GET', `/users/${userId}/authenticators`)).json).toEqual([]);
   });
 
   it('TestAction: Track sends {"redirectToSettings":false}; ValidateChallenge reads actionCode; UpdateAction; GetAction', async () => {
     const userId = randomUUID();
     await enroll(userId);
-    const tracked = await sdk.call('POST', `/users/${userId}/actions/Login`, { redirectToSettings: false });
+    const tracked = await s.sdk.call('POST', `/users/${userId}/actions/Login`, { redirectToSettings: false });
     expectOk(tracked);
     expect(tracked.json, tracked.transcript).toMatchObject({
       state: 'CHALLENGE_REQUIRED',
@@ -98,7 +85,7 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
     });
     const key = tracked.json.idempotencyKey as string;
 
-    const validated = await sdk.call('POST', '/validate', { token: tracked.json.token });
+    const validated = await s.sdk.call('POST', '/validate', { token: tracked.json.token });
     expectOk(validated);
     expect(validated.json, validated.transcript).toMatchObject({
       isValid: false,
@@ -107,8 +94,8 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
       actionCode: 'Login',
     });
 
-    expectOk(await sdk.call('PATCH', `/users/${userId}/actions/Login/${key}`, { state: 'REVIEW_REQUIRED' }));
-    const got = await sdk.call('GET', `/users/${userId}/actions/Login/${key}`);
+    expectOk(await s.sdk.call('PATCH', `/users/${userId}/actions/Login/${key}`, { state: 'REVIEW_REQUIRED' }));
+    const got = await s.sdk.call('GET', `/users/${userId}/actions/Login/${key}`);
     expectOk(got);
     expect(got.json, got.transcript).toMatchObject({
       state: 'REVIEW_REQUIRED',
@@ -120,7 +107,7 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
   it('Challenge (escaped +, locale), Verify, ClaimChallenge with skipVerificationCheck false, ValidateChallenge', async () => {
     const to = phone();
     const userId = randomUUID();
-    const started = await sdk.call('POST', '/challenge', {
+    const started = await s.sdk.call('POST', '/challenge', {
       verificationMethod: 'SMS',
       action: 'Login',
       phoneNumber: to,
@@ -137,7 +124,7 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
     expect(Number.isInteger(started.json.expiresAt), started.transcript).toBe(true);
     const challengeId = started.json.challengeId as string;
 
-    const verified = await sdk.call('POST', '/verify', { challengeId, verificationCode: await t.lastCode(to) });
+    const verified = await s.sdk.call('POST', '/verify', { challengeId, verificationCode: await s.t.lastCode(to) });
     expectOk(verified);
     expect(verified.json, verified.transcript).toMatchObject({
       isVerified: true,
@@ -145,14 +132,14 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
       verificationMethod: 'SMS',
     });
 
-    const claimed = await sdk.call('POST', '/claim', { challengeId, userId, skipVerificationCheck: false });
+    const claimed = await s.sdk.call('POST', '/claim', { challengeId, userId, skipVerificationCheck: false });
     expectOk(claimed);
     expect(claimed.json, claimed.transcript).toEqual({
       token: expect.stringMatching(/^ey/),
       verificationMethod: 'SMS',
     });
 
-    const validated = await sdk.call('POST', '/validate', { token: claimed.json.token, userId, action: 'Login' });
+    const validated = await s.sdk.call('POST', '/validate', { token: claimed.json.token, userId, action: 'Login' });
     expectOk(validated);
     expect(validated.json, validated.transcript).toMatchObject({
       isValid: true,
@@ -166,14 +153,14 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
   it('QueryUsers by email and QueryUserActions by action code', async () => {
     const userId = randomUUID();
     const email = `net-${randomUUID()}@example.com`;
-    expectOk(await sdk.call('PATCH', `/users/${userId}`, { email }));
-    const found = await sdk.call('GET', `/users?email=${encodeURIComponent(email)}`);
+    expectOk(await s.sdk.call('PATCH', `/users/${userId}`, { email }));
+    const found = await s.sdk.call('GET', `/users?email=${encodeURIComponent(email)}`);
     expectOk(found);
     expect(found.json.users, found.transcript).toMatchObject([{ userId, email, emailVerified: false }]);
 
-    const tracked = await sdk.call('POST', `/users/${userId}/actions/Login`, { redirectToSettings: false });
+    const tracked = await s.sdk.call('POST', `/users/${userId}/actions/Login`, { redirectToSettings: false });
     expectOk(tracked);
-    const actions = await sdk.call('GET', `/users/${userId}/actions?codes=Login`);
+    const actions = await s.sdk.call('GET', `/users/${userId}/actions?codes=Login`);
     expectOk(actions);
     expect(actions.json, actions.transcript).toMatchObject([
       { actionCode: 'Login', idempotencyKey: tracked.json.idempotencyKey, state: 'CHALLENGE_REQUIRED' },
@@ -181,7 +168,7 @@ describe.each(databases)('.NET SDK (authsignal-dotnet) over the wire ($name)', (
   });
 
   it('TestInvalidSecretError: 401 with error "unauthorized" and the standard description', async () => {
-    const res = await sdk.withKey('invalid_secret').call('GET', `/users/${randomUUID()}`);
+    const res = await s.sdk.withKey('invalid_secret').call('GET', `/users/${randomUUID()}`);
     expectError(res, 401, 'unauthorized');
     expect(res.json.errorDescription, res.transcript).toBe(UNAUTHORIZED_DESCRIPTION);
   });

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UNAUTHORIZED_DESCRIPTION } from '../../src/errors.js';
 import { databases } from '../helpers/databases.js';
 import { management } from '../helpers/management.js';
-import { phone, startTestServer, type TestServer } from '../helpers/server.js';
-import { expectError, expectOk, Wire } from './replay.js';
-import { go, ServerClient } from './server-sdks.js';
+import { phone } from '../helpers/server.js';
+import { expectError, expectOk } from './replay.js';
+import { go } from './server-sdks.js';
+import { useServerSdk } from './server-suite.js';
 
 /**
  * authsignalgo v2.2.0 (`client/*.go`, encoding/json over net/http). Its request structs decide the
@@ -66,24 +67,11 @@ function goTrack(a: GoTrackAttributes): Record<string, unknown> {
 }
 
 describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (db) => {
-  let t: TestServer;
-  let wire: Wire;
-  let sdk: ServerClient;
   const action = 'go-sdk-test';
-
-  beforeAll(async () => {
-    t = await startTestServer(db);
-    wire = new Wire(t.server.url);
-    sdk = new ServerClient(wire, go, t.tenant.apiSecretKey);
-    await management(t.apiUrl, t.tenant.managementSecretKey).createConfig(action, 'CHALLENGE');
-  });
-  afterAll(async () => {
-    wire.close();
-    await t.close();
-  });
+  const s = useServerSdk(db, go, action);
 
   async function enroll(userId: string, phoneNumber: string) {
-    const res = await sdk.call('POST', `/users/${userId}/authenticators`, { verificationMethod: 'SMS', phoneNumber });
+    const res = await s.sdk.call('POST', `/users/${userId}/authenticators`, { verificationMethod: 'SMS', phoneNumber });
     expectOk(res);
     return res;
   }
@@ -91,7 +79,7 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
   it('Track with attributes but RedirectToSettings unset: "redirectToSettings": null is absent', async () => {
     const userId = `go-user-${randomUUID()}`;
     const body = goTrack({ phoneNumber: '+64270000000' });
-    const res = await sdk.call('POST', `/users/${userId}/actions/signIn`, body);
+    const res = await s.sdk.call('POST', `/users/${userId}/actions/signIn`, body);
     expect(res.transcript).toContain('{"redirectToSettings":null,"phoneNumber":"+64270000000"}');
     expectOk(res);
     expect(res.json, res.transcript).toMatchObject({
@@ -100,13 +88,13 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
       token: expect.stringMatching(/^ey/),
       url: expect.stringContaining('?'),
     });
-    const user = await sdk.call('GET', `/users/${userId}`);
+    const user = await s.sdk.call('GET', `/users/${userId}`);
     expectOk(user);
     expect(user.json.phoneNumber, user.transcript).toBe('+64270000000');
   });
 
   it('Track with a partly set Crypto: its null amounts are accepted', async () => {
-    const res = await sdk.call(
+    const res = await s.sdk.call(
       'POST',
       `/users/go-crypto-${randomUUID()}/actions/withdraw`,
       goTrack({ ipAddress: '127.0.0.1', crypto: { asset: 'BTC', address: 'bc1qexample' } }),
@@ -121,7 +109,7 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
   it('TestTrackWithoutAttributes: the body is {}, and the action is tracked', async () => {
     const userId = `go-null-${randomUUID()}`;
     await enroll(userId, phone());
-    const res = await sdk.call('POST', `/users/${userId}/actions/${action}`, { raw: '{}' });
+    const res = await s.sdk.call('POST', `/users/${userId}/actions/${action}`, { raw: '{}' });
     expectOk(res);
     expect(res.json, res.transcript).toMatchObject({
       state: 'CHALLENGE_REQUIRED',
@@ -133,7 +121,7 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
   it('TestActions: track with phoneNumber "1234567890" → CHALLENGE_REQUIRED, GetAction, UpdateAction BLOCK', async () => {
     const userId = `user123-${randomUUID()}`;
     await enroll(userId, '+6427000000');
-    const tracked = await sdk.call(
+    const tracked = await s.sdk.call(
       'POST',
       `/users/${userId}/actions/${action}`,
       goTrack({
@@ -158,25 +146,25 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
     expect(tracked.json.allowedVerificationMethods.length, tracked.transcript).toBeGreaterThan(0);
     const key = tracked.json.idempotencyKey as string;
 
-    const got = await sdk.call('GET', `/users/${userId}/actions/${action}/${key}`);
+    const got = await s.sdk.call('GET', `/users/${userId}/actions/${action}/${key}`);
     expectOk(got);
     expect(got.json.state, got.transcript).toBe('CHALLENGE_REQUIRED');
     expect(got.json.output, got.transcript).toBeTypeOf('object');
     expect(got.json.output, got.transcript).not.toBeNull();
 
-    const updated = await sdk.call('PATCH', `/users/${userId}/actions/${action}/${key}`, { state: 'BLOCK' });
+    const updated = await s.sdk.call('PATCH', `/users/${userId}/actions/${action}/${key}`, { state: 'BLOCK' });
     expectOk(updated);
     expect(updated.json.state, updated.transcript).toBe('BLOCK');
 
     // The phone number the suite tracks is no E.164 number: it is kept as given.
-    const user = await sdk.call('GET', `/users/${userId}`);
+    const user = await s.sdk.call('GET', `/users/${userId}`);
     expect(user.json.phoneNumber, user.transcript).toBe('1234567890');
   });
 
   it('TestValidateChallenge: a fresh track token validates as isValid false with state, userId, action', async () => {
     const userId = `user123-${randomUUID()}`;
     await enroll(userId, '+6427000000');
-    const tracked = await sdk.call(
+    const tracked = await s.sdk.call(
       'POST',
       `/users/${userId}/actions/${action}`,
       goTrack({
@@ -190,7 +178,7 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
       }),
     );
     expectOk(tracked);
-    const validated = await sdk.call('POST', '/validate', { token: tracked.json.token, userId, action });
+    const validated = await s.sdk.call('POST', '/validate', { token: tracked.json.token, userId, action });
     expectOk(validated);
     expect(validated.json, validated.transcript).toMatchObject({
       isValid: false,
@@ -202,14 +190,14 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
   });
 
   it('TestGetActionWithBadSecret: GET …/actions/go-sdk-test/ with a bad key is 401 unauthorized, not 404', async () => {
-    const bad = sdk.withKey('bad-secret');
+    const bad = s.sdk.withKey('bad-secret');
     const res = await bad.call('GET', `/users/test-user/actions/${action}/`);
     expectError(res, 401, 'unauthorized');
     expect(res.json.errorDescription, res.transcript).toBe(UNAUTHORIZED_DESCRIPTION);
   });
 
   it('answers a bad key with 401 on any unknown path under /v1 and /v1/management, a good key with 404', async () => {
-    const bad = sdk.withKey('bad-secret');
+    const bad = s.sdk.withKey('bad-secret');
     const unknown: [string, string][] = [
       ['GET', '/no-such-route'],
       ['POST', '/users/u1/no-such-route'],
@@ -223,31 +211,31 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
     }
     for (const path of ['/management/no-such-route', '/management/action-configurations/x/y/z']) {
       // Neither a wrong key nor the server key opens the Management API.
-      for (const client of [bad, sdk]) expectError(await client.call('GET', path), 401, 'unauthorized');
+      for (const client of [bad, s.sdk]) expectError(await client.call('GET', path), 401, 'unauthorized');
     }
-    const management404 = await sdk.withKey(t.tenant.managementSecretKey).call('GET', '/management/no-such-route');
+    const management404 = await s.sdk.withKey(s.t.tenant.managementSecretKey).call('GET', '/management/no-such-route');
     expectError(management404, 404, 'not_found');
     for (const [method, path] of unknown) {
-      expectError(await sdk.call(method, path, method === 'POST' ? {} : undefined), 404, 'not_found');
+      expectError(await s.sdk.call(method, path, method === 'POST' ? {} : undefined), 404, 'not_found');
     }
   });
 
   it('TestUsers: UpdateUser (PATCH) with phoneNumber "9876543210" reads back unchanged; DeleteUser; GetUser', async () => {
     const userId = `a-new-user-${randomUUID()}`;
     // UserAttributes in struct order: Custom, Username, DisplayName, Email, PhoneNumber, all omitempty.
-    const updated = await sdk.call('PATCH', `/users/${userId}`, {
+    const updated = await s.sdk.call('PATCH', `/users/${userId}`, {
       displayName: 'A New User',
       phoneNumber: '9876543210',
     });
     expectOk(updated);
     expect(updated.json, updated.transcript).toMatchObject({ phoneNumber: '9876543210', displayName: 'A New User' });
 
-    const got = await sdk.call('GET', `/users/${userId}`);
+    const got = await s.sdk.call('GET', `/users/${userId}`);
     expectOk(got);
     expect(got.json, got.transcript).toMatchObject({ phoneNumber: '9876543210', displayName: 'A New User' });
 
-    expectOk(await sdk.call('DELETE', `/users/${userId}`));
-    const gone = await sdk.call('GET', `/users/${userId}`);
+    expectOk(await s.sdk.call('DELETE', `/users/${userId}`));
+    const gone = await s.sdk.call('GET', `/users/${userId}`);
     expectOk(gone);
     expect(gone.json.isEnrolled, gone.transcript).toBe(false);
   });
@@ -255,20 +243,20 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
   it('TestQueryUsers: UpdateUser with an email, then QueryUsers by email finds the user', async () => {
     const userId = `query-test-user-go-${randomUUID()}`;
     const email = `query-test-go-${randomUUID()}@authsignal.com`;
-    expectOk(await sdk.call('PATCH', `/users/${userId}`, { displayName: 'Query Test User Go', email }));
+    expectOk(await s.sdk.call('PATCH', `/users/${userId}`, { displayName: 'Query Test User Go', email }));
     // url.Values.Encode percent-encodes the @.
-    const found = await sdk.call('GET', `/users?email=${encodeURIComponent(email)}`);
+    const found = await s.sdk.call('GET', `/users?email=${encodeURIComponent(email)}`);
     expectOk(found);
     expect(found.json.users, found.transcript).toEqual(
       expect.arrayContaining([expect.objectContaining({ userId, email })]),
     );
-    expectOk(await sdk.call('DELETE', `/users/${userId}`));
+    expectOk(await s.sdk.call('DELETE', `/users/${userId}`));
   });
 
   it('Challenge, Verify (wrong, then right), ClaimChallenge, ValidateChallenge', async () => {
     const to = phone();
     const userId = `go-signin-${randomUUID()}`;
-    const started = await sdk.call('POST', '/challenge', {
+    const started = await s.sdk.call('POST', '/challenge', {
       verificationMethod: 'SMS',
       action: 'signInWithSms',
       phoneNumber: to,
@@ -279,9 +267,9 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
       expiresAt: expect.any(Number),
     });
     const challengeId = started.json.challengeId as string;
-    const code = await t.lastCode(to);
+    const code = await s.t.lastCode(to);
 
-    const wrong = await sdk.call('POST', '/verify', {
+    const wrong = await s.sdk.call('POST', '/verify', {
       challengeId,
       verificationCode: code === '000000' ? '111111' : '000000',
     });
@@ -289,7 +277,7 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
     // Go's VerifyResponse has no failureReason field; it is on the wire all the same.
     expect(wrong.json, wrong.transcript).toEqual({ isVerified: false, failureReason: 'CODE_INVALID_OR_EXPIRED' });
 
-    const right = await sdk.call('POST', '/verify', { challengeId, verificationCode: code });
+    const right = await s.sdk.call('POST', '/verify', { challengeId, verificationCode: code });
     expectOk(right);
     expect(right.json, right.transcript).toMatchObject({
       isVerified: true,
@@ -297,14 +285,14 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
       verificationMethod: 'SMS',
     });
 
-    const claimed = await sdk.call('POST', '/claim', { challengeId, userId });
+    const claimed = await s.sdk.call('POST', '/claim', { challengeId, userId });
     expectOk(claimed);
     expect(claimed.json, claimed.transcript).toEqual({
       token: expect.stringMatching(/^ey/),
       verificationMethod: 'SMS',
     });
 
-    const validated = await sdk.call('POST', '/validate', {
+    const validated = await s.sdk.call('POST', '/validate', {
       token: claimed.json.token,
       userId,
       action: 'signInWithSms',
@@ -321,7 +309,7 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
 
   it('GetChallenge: the SDK requests /v1/v1/challenges (its bug, a typed 404); the right path answers', async () => {
     const to = phone();
-    const started = await sdk.call('POST', '/challenge', {
+    const started = await s.sdk.call('POST', '/challenge', {
       verificationMethod: 'SMS',
       action: 'signInWithSms',
       phoneNumber: to,
@@ -329,8 +317,8 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
     expectOk(started);
     const query = `challengeId=${started.json.challengeId}`;
     // GetChallenge joins ApiUrl with the path of a URL that already holds ApiUrl's /v1.
-    expectError(await sdk.call('GET', `/v1/challenges?${query}`), 404, 'not_found');
-    const described = await sdk.call('GET', `/challenges?${query}`);
+    expectError(await s.sdk.call('GET', `/v1/challenges?${query}`), 404, 'not_found');
+    const described = await s.sdk.call('GET', `/challenges?${query}`);
     expectOk(described);
     expect(described.json, described.transcript).toMatchObject({
       challengeId: started.json.challengeId,
@@ -353,13 +341,13 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
       first.json.authenticator.userAuthenticatorId,
     );
 
-    const listed = await sdk.call('GET', `/users/${userId}/authenticators`);
+    const listed = await s.sdk.call('GET', `/users/${userId}/authenticators`);
     expectOk(listed);
     expect(listed.json, listed.transcript).toMatchObject([{ verificationMethod: 'SMS', phoneNumber: '+6427123456' }]);
 
     const id = first.json.authenticator.userAuthenticatorId as string;
-    expectOk(await sdk.call('DELETE', `/users/${userId}/authenticators/${id}`));
-    const empty = await sdk.call('GET', `/users/${userId}/authenticators`);
+    expectOk(await s.sdk.call('DELETE', `/users/${userId}/authenticators/${id}`));
+    const empty = await s.sdk.call('GET', `/users/${userId}/authenticators`);
     expectOk(empty);
     expect(empty.json, empty.transcript).toEqual([]);
   });
@@ -367,28 +355,32 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
   /** A verified, claimed SMS sign-in: the token createSession takes. */
   async function signedIn(userId: string): Promise<string> {
     const to = phone();
-    const started = await sdk.call('POST', '/challenge', {
+    const started = await s.sdk.call('POST', '/challenge', {
       verificationMethod: 'SMS',
       action: 'signInWithSms',
       phoneNumber: to,
     });
     expectOk(started);
     const challengeId = started.json.challengeId as string;
-    expectOk(await sdk.call('POST', '/verify', { challengeId, verificationCode: await t.lastCode(to) }));
-    const claimed = await sdk.call('POST', '/claim', { challengeId, userId });
+    expectOk(await s.sdk.call('POST', '/verify', { challengeId, verificationCode: await s.t.lastCode(to) }));
+    const claimed = await s.sdk.call('POST', '/claim', { challengeId, userId });
     expectOk(claimed);
     return claimed.json.token as string;
   }
 
   it('sessions: CreateSession, ValidateSession (with and without clientIds), RefreshSession, RevokeSession', async () => {
-    const client = await management(t.apiUrl, t.tenant.managementSecretKey, '/session-clients').request('POST', '', {
-      name: 'go-app',
-    });
+    const client = await management(s.t.apiUrl, s.t.tenant.managementSecretKey, '/session-clients').request(
+      'POST',
+      '',
+      {
+        name: 'go-app',
+      },
+    );
     expect(client.status).toBe(200);
     const clientId = client.body.clientId as string;
     const userId = `go-session-${randomUUID()}`;
 
-    const created = await sdk.call('POST', '/sessions', { clientId, token: await signedIn(userId) });
+    const created = await s.sdk.call('POST', '/sessions', { clientId, token: await signedIn(userId) });
     expectOk(created);
     expect(created.json, created.transcript).toEqual({
       accessToken: expect.stringMatching(/^ey/),
@@ -400,45 +392,49 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
       { accessToken: created.json.accessToken },
       { accessToken: created.json.accessToken, clientIds: [clientId] },
     ]) {
-      const validated = await sdk.call('POST', '/sessions/validate', body);
+      const validated = await s.sdk.call('POST', '/sessions/validate', body);
       expectOk(validated);
       expect(validated.json, validated.transcript).toMatchObject({ user: { userId }, expiresAt: expect.any(Number) });
       expect(Number.isInteger(validated.json.expiresAt), validated.transcript).toBe(true);
     }
 
-    const refreshed = await sdk.call('POST', '/sessions/refresh', { refreshToken: created.json.refreshToken });
+    const refreshed = await s.sdk.call('POST', '/sessions/refresh', { refreshToken: created.json.refreshToken });
     expectOk(refreshed);
     expect(refreshed.json.refreshToken, refreshed.transcript).not.toBe(created.json.refreshToken);
 
-    expectOk(await sdk.call('POST', '/sessions/revoke', { accessToken: refreshed.json.accessToken }));
+    expectOk(await s.sdk.call('POST', '/sessions/revoke', { accessToken: refreshed.json.accessToken }));
     expectError(
-      await sdk.call('POST', '/sessions/validate', { accessToken: refreshed.json.accessToken }),
+      await s.sdk.call('POST', '/sessions/validate', { accessToken: refreshed.json.accessToken }),
       401,
       'invalid_token',
     );
   });
 
   it('sessions: RevokeUserSessions posts /users/{userId}/sessions/revoke with no body', async () => {
-    const client = await management(t.apiUrl, t.tenant.managementSecretKey, '/session-clients').request('POST', '', {
-      name: 'go-app-2',
-    });
+    const client = await management(s.t.apiUrl, s.t.tenant.managementSecretKey, '/session-clients').request(
+      'POST',
+      '',
+      {
+        name: 'go-app-2',
+      },
+    );
     const clientId = client.body.clientId as string;
     const userId = `go-revoke-${randomUUID()}`;
-    const created = await sdk.call('POST', '/sessions', { clientId, token: await signedIn(userId) });
+    const created = await s.sdk.call('POST', '/sessions', { clientId, token: await signedIn(userId) });
     expectOk(created);
 
-    const revoked = await sdk.call('POST', `/users/${userId}/sessions/revoke`);
+    const revoked = await s.sdk.call('POST', `/users/${userId}/sessions/revoke`);
     expect(revoked.transcript).toContain('Content-Length: 0\r\n');
     expectOk(revoked);
     expectError(
-      await sdk.call('POST', '/sessions/validate', { accessToken: created.json.accessToken }),
+      await s.sdk.call('POST', '/sessions/validate', { accessToken: created.json.accessToken }),
       401,
       'invalid_token',
     );
   });
 
   it('answers something that is no phone number at all with a typed 400', async () => {
-    const res = await sdk.call('POST', '/challenge', {
+    const res = await s.sdk.call('POST', '/challenge', {
       verificationMethod: 'SMS',
       action: 'signInWithSms',
       phoneNumber: 'not-a-number',
@@ -447,7 +443,7 @@ describe.each(databases)('Go SDK (authsignalgo v2.2.0) over the wire ($name)', (
   });
 
   it('refuses EMAIL_OTP enrollment with a typed 400 (Sigil is SMS-only; TestAuthenticators fails on it)', async () => {
-    const res = await sdk.call('POST', `/users/go-email-${randomUUID()}/authenticators`, {
+    const res = await s.sdk.call('POST', `/users/go-email-${randomUUID()}/authenticators`, {
       verificationMethod: 'EMAIL_OTP',
       email: 'not-a-real-email@authsignal.com',
     });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UNAUTHORIZED_DESCRIPTION } from '../../src/errors.js';
 import { databases } from '../helpers/databases.js';
-import { management } from '../helpers/management.js';
-import { phone, startTestServer, type TestServer } from '../helpers/server.js';
-import { expectError, expectOk, Wire } from './replay.js';
-import { python, ServerClient } from './server-sdks.js';
+import { phone } from '../helpers/server.js';
+import { expectError, expectOk } from './replay.js';
+import { python } from './server-sdks.js';
+import { useServerSdk } from './server-suite.js';
 
 /**
  * authsignal-python 4.3.0 (`AuthsignalClient` over a requests Session): the session's
@@ -16,32 +16,18 @@ import { python, ServerClient } from './server-sdks.js';
  * here, sent with the same session headers. Attribute keys go out as given (no camelCasing).
  */
 describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', (db) => {
-  let t: TestServer;
-  let wire: Wire;
-  let sdk: ServerClient;
-
-  beforeAll(async () => {
-    t = await startTestServer(db);
-    wire = new Wire(t.server.url);
-    sdk = new ServerClient(wire, python, t.tenant.apiSecretKey);
-    const m = management(t.apiUrl, t.tenant.managementSecretKey);
-    await m.createConfig('pyChallenge', 'CHALLENGE');
-  });
-  afterAll(async () => {
-    wire.close();
-    await t.close();
-  });
+  const s = useServerSdk(db, python, 'pyChallenge');
 
   /** urllib.parse.quote, as the SDK applies it to path segments. */
   const quote = (s: string) => encodeURIComponent(s).replace(/%2F/g, '/');
 
   /** challenge → verify with the delivered code (plain HTTP, the SDK has neither). */
   async function verifiedChallenge(body: Record<string, unknown>, to: string) {
-    const started = await sdk.call('POST', '/challenge', body);
+    const started = await s.sdk.call('POST', '/challenge', body);
     expectOk(started);
-    const verified = await sdk.call('POST', '/verify', {
+    const verified = await s.sdk.call('POST', '/verify', {
       challengeId: started.json.challengeId,
-      verificationCode: await t.lastCode(to),
+      verificationCode: await s.t.lastCode(to),
     });
     expectOk(verified);
     expect(verified.json.isVerified, verified.transcript).toBe(true);
@@ -51,21 +37,21 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
   it('test_users: update_user with phone_number "9876543210" reads back unchanged; delete_user; get_user', async () => {
     const userId = `py user ${randomUUID()}@example`;
     const path = `/users/${quote(userId)}`;
-    const updated = await sdk.call('PATCH', path, { phoneNumber: '9876543210', displayName: 'A New User' });
+    const updated = await s.sdk.call('PATCH', path, { phoneNumber: '9876543210', displayName: 'A New User' });
     expect(updated.transcript).toContain('{"phoneNumber": "9876543210", "displayName": "A New User"}');
     expectOk(updated);
     expect(updated.json, updated.transcript).toMatchObject({ phoneNumber: '9876543210', displayName: 'A New User' });
 
     // GET with the session's Content-Type and no body.
-    const got = await sdk.call('GET', path);
+    const got = await s.sdk.call('GET', path);
     expectOk(got);
     expect(got.json, got.transcript).toMatchObject({ phoneNumber: '9876543210', displayName: 'A New User' });
 
     // DELETE with Content-Type and Content-Length: 0.
-    const deleted = await sdk.call('DELETE', path);
+    const deleted = await s.sdk.call('DELETE', path);
     expectOk(deleted);
     expect(deleted.json, deleted.transcript).toEqual({ success: true });
-    const gone = await sdk.call('GET', path);
+    const gone = await s.sdk.call('GET', path);
     expectOk(gone);
     expect(gone.json.isEnrolled, gone.transcript).toBe(false);
     expect(gone.json.email ?? undefined, gone.transcript).toBeUndefined();
@@ -73,7 +59,7 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
 
   it('enroll_verified_authenticator with +6427000000, then update_user to +6427123456', async () => {
     const userId = `py-user-4b-${randomUUID()}`;
-    const enrolled = await sdk.call('POST', `/users/${userId}/authenticators`, {
+    const enrolled = await s.sdk.call('POST', `/users/${userId}/authenticators`, {
       verificationMethod: 'SMS',
       phoneNumber: '+6427000000',
     });
@@ -82,19 +68,19 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
       verificationMethod: 'SMS',
       phoneNumber: '+6427000000',
     });
-    const updated = await sdk.call('PATCH', `/users/${userId}`, { phoneNumber: '+6427123456' });
+    const updated = await s.sdk.call('PATCH', `/users/${userId}`, { phoneNumber: '+6427123456' });
     expectOk(updated);
     expect(updated.json.phoneNumber, updated.transcript).toBe('+6427123456');
-    const got = await sdk.call('GET', `/users/${userId}`);
+    const got = await s.sdk.call('GET', `/users/${userId}`);
     expect(got.json, got.transcript).toMatchObject({ isEnrolled: true, phoneNumber: '+6427123456' });
-    const listed = await sdk.call('GET', `/users/${userId}/authenticators`);
+    const listed = await s.sdk.call('GET', `/users/${userId}/authenticators`);
     expectOk(listed);
     expect(listed.json, listed.transcript).toMatchObject([{ verificationMethod: 'SMS', phoneNumber: '+6427000000' }]);
   });
 
   it('track without attributes sends {}; get_action; update_action; get_action shows the new state', async () => {
     const userId = `py-track-${randomUUID()}`;
-    const tracked = await sdk.call('POST', `/users/${userId}/actions/signIn`, {});
+    const tracked = await s.sdk.call('POST', `/users/${userId}/actions/signIn`, {});
     expectOk(tracked);
     expect(tracked.json, tracked.transcript).toMatchObject({
       state: 'ALLOW',
@@ -103,18 +89,18 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
       url: expect.stringContaining('?'),
     });
     const path = `/users/${userId}/actions/signIn/${tracked.json.idempotencyKey}`;
-    const got = await sdk.call('GET', path);
+    const got = await s.sdk.call('GET', path);
     expectOk(got);
     expect(got.json.state, got.transcript).toBe('ALLOW');
-    const updated = await sdk.call('PATCH', path, { state: 'REVIEW_REQUIRED' });
+    const updated = await s.sdk.call('PATCH', path, { state: 'REVIEW_REQUIRED' });
     expectOk(updated);
     expect(updated.json.state, updated.transcript).toBe('REVIEW_REQUIRED');
-    expect((await sdk.call('GET', path)).json.state).toBe('REVIEW_REQUIRED');
+    expect((await s.sdk.call('GET', path)).json.state).toBe('REVIEW_REQUIRED');
   });
 
   it('test_actions: snake_case attribute keys are not Authsignal fields and record nothing', async () => {
     const userId = `py-snake-${randomUUID()}`;
-    const tracked = await sdk.call('POST', `/users/${userId}/actions/signIn`, {
+    const tracked = await s.sdk.call('POST', `/users/${userId}/actions/signIn`, {
       redirect_url: 'https://example.com/done',
       email: 'py-snake@example.com',
       phone_number: '+64270000000',
@@ -122,7 +108,7 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
     });
     expectOk(tracked);
     expect(tracked.json.state, tracked.transcript).toBe('ALLOW');
-    const user = await sdk.call('GET', `/users/${userId}`);
+    const user = await s.sdk.call('GET', `/users/${userId}`);
     expectOk(user);
     expect(user.json.email, user.transcript).toBe('py-snake@example.com');
     expect(user.json.phoneNumber ?? undefined, user.transcript).toBeUndefined();
@@ -132,9 +118,9 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
     const to = phone();
     const userId = `py-validate-${randomUUID()}`;
     const challengeId = await verifiedChallenge({ verificationMethod: 'SMS', action: 'signIn', phoneNumber: to }, to);
-    const claimed = await sdk.call('POST', '/claim', { challengeId, userId });
+    const claimed = await s.sdk.call('POST', '/claim', { challengeId, userId });
     expectOk(claimed);
-    const first = await sdk.call('POST', '/validate', { token: claimed.json.token, action: 'signIn' });
+    const first = await s.sdk.call('POST', '/validate', { token: claimed.json.token, action: 'signIn' });
     expectOk(first);
     expect(first.json, first.transcript).toMatchObject({
       isValid: true,
@@ -142,17 +128,17 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
       userId,
       actionCode: 'signIn',
     });
-    const again = await sdk.call('POST', '/validate', { token: claimed.json.token, action: 'signIn' });
+    const again = await s.sdk.call('POST', '/validate', { token: claimed.json.token, action: 'signIn' });
     expectOk(again);
     expect(again.json, again.transcript).toMatchObject({ isValid: false, state: 'CHALLENGE_SUCCEEDED' });
   });
 
   it('validate_challenge on a fresh CHALLENGE track token: isValid false with state, action and userId', async () => {
     const userId = `py-fresh-${randomUUID()}`;
-    const tracked = await sdk.call('POST', `/users/${userId}/actions/pyChallenge`, {});
+    const tracked = await s.sdk.call('POST', `/users/${userId}/actions/pyChallenge`, {});
     expectOk(tracked);
     expect(tracked.json.state, tracked.transcript).toBe('CHALLENGE_REQUIRED');
-    const validated = await sdk.call('POST', '/validate', { token: tracked.json.token });
+    const validated = await s.sdk.call('POST', '/validate', { token: tracked.json.token });
     expectOk(validated);
     expect(validated.json, validated.transcript).toMatchObject({
       isValid: false,
@@ -169,7 +155,7 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
       { verificationMethod: 'SMS', action: 'addPhone', userId, phoneNumber: first, scope: 'add:authenticators' },
       first,
     );
-    const added = await sdk.call('GET', `/users/${userId}/authenticators`);
+    const added = await s.sdk.call('GET', `/users/${userId}/authenticators`);
     expectOk(added);
     expect(added.json, added.transcript).toMatchObject([{ verificationMethod: 'SMS', phoneNumber: first }]);
 
@@ -178,39 +164,39 @@ describe.each(databases)('Python SDK (authsignal 4.3.0) over the wire ($name)', 
       { verificationMethod: 'SMS', action: 'changePhone', userId, phoneNumber: second, scope: 'update:authenticators' },
       second,
     );
-    const changed = await sdk.call('GET', `/users/${userId}/authenticators`);
+    const changed = await s.sdk.call('GET', `/users/${userId}/authenticators`);
     expectOk(changed);
     expect(changed.json, changed.transcript).toMatchObject([
       { verificationMethod: 'SMS', phoneNumber: second, userAuthenticatorId: added.json[0].userAuthenticatorId },
     ]);
 
     const id = added.json[0].userAuthenticatorId as string;
-    expectOk(await sdk.call('DELETE', `/users/${userId}/authenticators/${id}`));
-    expect((await sdk.call('GET', `/users/${userId}/authenticators`)).json).toEqual([]);
+    expectOk(await s.sdk.call('DELETE', `/users/${userId}/authenticators/${id}`));
+    expect((await s.sdk.call('GET', `/users/${userId}/authenticators`)).json).toEqual([]);
   });
 
   it('query_users by email', async () => {
     const userId = `py-query-${randomUUID()}`;
     const email = `py-${randomUUID()}@example.com`;
-    expectOk(await sdk.call('PATCH', `/users/${userId}`, { email }));
-    const found = await sdk.call('GET', `/users?email=${encodeURIComponent(email)}`);
+    expectOk(await s.sdk.call('PATCH', `/users/${userId}`, { email }));
+    const found = await s.sdk.call('GET', `/users?email=${encodeURIComponent(email)}`);
     expectOk(found);
     expect(found.json.users, found.transcript).toMatchObject([{ userId, email }]);
   });
 
   it('answers a wrong secret with 401 and the errorCode and errorDescription ApiException reads', async () => {
-    const res = await sdk.withKey('invalid_secret').call('GET', `/users/${randomUUID()}`);
+    const res = await s.sdk.withKey('invalid_secret').call('GET', `/users/${randomUUID()}`);
     expectError(res, 401, 'unauthorized');
     expect(res.json.errorDescription, res.transcript).toBe(UNAUTHORIZED_DESCRIPTION);
   });
 
   it('answers an invalid phone number with 400 and an unknown idempotency key with 404, both typed', async () => {
-    const invalid = await sdk.call('POST', `/users/py-bad-${randomUUID()}/authenticators`, {
+    const invalid = await s.sdk.call('POST', `/users/py-bad-${randomUUID()}/authenticators`, {
       verificationMethod: 'SMS',
       phoneNumber: 'not-a-number',
     });
     expectError(invalid, 400, 'invalid_request');
-    const unknown = await sdk.call('GET', `/users/py-none-${randomUUID()}/actions/signIn/${randomUUID()}`);
+    const unknown = await s.sdk.call('GET', `/users/py-none-${randomUUID()}/actions/signIn/${randomUUID()}`);
     expectError(unknown, 404, 'not_found');
   });
 });

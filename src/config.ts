@@ -35,6 +35,12 @@ export interface Config {
     maxSendsPerNumberPerHour: number;
   };
   tokenTtlSeconds: number;
+  sessions: {
+    /** Revoked and expired sessions are kept this long (the portal shows them), then the sweep deletes them. */
+    retentionDays: number;
+    /** How often each server runs that sweep; 0 turns it off (then run `sigil sessions purge`, e.g. from cron). */
+    purgeIntervalMs: number;
+  };
   /** Origins allowed to call the Client API from a browser; empty means any origin. */
   clientOrigins: string[];
   sms: {
@@ -102,6 +108,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxSendsPerNumberPerHour: int(env, 'SIGIL_SMS_MAX_PER_NUMBER_PER_HOUR', 10, 0, 10_000),
     },
     tokenTtlSeconds: int(env, 'SIGIL_TOKEN_TTL_SECONDS', 600, 30, 3600),
+    sessions: {
+      retentionDays: int(env, 'SIGIL_SESSION_RETENTION_DAYS', 7, 0, 3650),
+      purgeIntervalMs: int(env, 'SIGIL_SESSION_PURGE_INTERVAL_MS', 3_600_000, 0, 86_400_000),
+    },
     clientOrigins: (env.SIGIL_CLIENT_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
+import { schedulePurge } from './modules/sessions/purge.js';
+import { DAY_MS } from './modules/sessions/sessions.js';
 import { migrate } from './storage/db.js';
 
 export interface RunningServer {
@@ -26,9 +28,15 @@ export async function startServer(config: Config, overrides: DepsOverrides = {})
     // With PORT=0 the OS picks the port: the URLs handed out (the hosted UI's) must carry the real one.
     if (config.port === 0 && !config.apiUrlFixed) config.apiUrl = `${address.replace('[::1]', '127.0.0.1')}/v1`;
     deps.logger.info({ address, database: deps.dbKind, apiUrl: config.apiUrl }, 'Sigil is listening');
+    const purge = schedulePurge(
+      (signal) => deps.sessions.purge({ retentionMs: config.sessions.retentionDays * DAY_MS, signal }),
+      deps.logger,
+      config.sessions.purgeIntervalMs,
+    );
     let closing: Promise<void> | undefined;
     const close = () => {
-      closing ??= app.close().then(() => deps.close());
+      // The sweep ends (between two batches) before the database closes.
+      closing ??= Promise.all([purge.stop(), app.close()]).then(() => deps.close());
       return closing;
     };
     return { app, deps, url: address.replace('[::1]', '127.0.0.1'), close };

@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Authsignal, AuthsignalError, VerificationMethod } from '@authsignal/node';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { type RunningServer, startServer } from '../src/main.js';
+import { schedulePurge } from '../src/modules/sessions/purge.js';
+import { openDatabase } from '../src/storage/db.js';
 import { runCli } from './helpers/cli.js';
 import { databases } from './helpers/databases.js';
 import { management } from './helpers/management.js';
@@ -19,6 +21,8 @@ interface Answer {
   body: any;
 }
 
+type TokenPair = { accessToken: string; refreshToken: string };
+
 /** The SDK call fails with this status and code (node reads the code from `error`). */
 async function refused(call: Promise<unknown>, statusCode: number, errorCode: string): Promise<AuthsignalError> {
   const err = await call.catch((e: unknown) => e);
@@ -29,6 +33,8 @@ async function refused(call: Promise<unknown>, statusCode: number, errorCode: st
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 describe.each(databases)('sessions through the official node SDK ($name)', { timeout: 120_000 }, (db) => {
   let t: TestServer;
@@ -394,5 +400,250 @@ describe.each(databases)('sessions through the official node SDK ($name)', { tim
     const { iat, exp, aud } = decodeJwt(pair.accessToken);
     expect({ ttl: (exp as number) - (iat as number), aud }).toEqual({ ttl: 120, aud: client.clientId });
     expect((await sdk.validateSession({ accessToken: pair.accessToken })).user.userId).toBe('cli-user');
+  });
+
+  it('keeps only unexpired refresh-token rows however often a session refreshes; reuse of a live one revokes', async () => {
+    const rotating = (
+      await clients('POST', '', { name: 'rotating', accessTokenTtlSeconds: 60, refreshTokenTtlSeconds: 300 })
+    ).body.clientId as string;
+    const issued = [await session('pia', rotating)];
+    const sid = String(decodeJwt((issued[0] as { accessToken: string }).accessToken).sid);
+    const rows = () =>
+      t.server.deps.db
+        .selectFrom('session_refresh_tokens')
+        .select(['token_hash', 'expires_at', 'used_at'])
+        .where('session_id', '=', sid)
+        .execute();
+    // Token k is issued at k × 100 s and expires 300 s later: each refresh drops the rows expired by then.
+    for (let k = 1; k <= 8; k++) {
+      clock.advance(100_000);
+      issued.push(await t.sdk.refreshSession(issued[k - 1] as { refreshToken: string }));
+      const now = clock.now();
+      for (const row of await rows()) expect(row.expires_at).toBeGreaterThan(now);
+    }
+    const kept = (await rows()).sort((a, b) => a.expires_at - b.expires_at);
+    expect(kept.map((r) => r.token_hash)).toEqual([6, 7, 8].map((k) => sha256(issued[k]?.refreshToken as string)));
+    expect(kept.map((r) => r.used_at === null)).toEqual([false, false, true]);
+
+    // A used token that has expired is gone: simply invalid, and the session lives on.
+    const stale = await refused(t.sdk.refreshSession(issued[2] as TokenPair), 401, 'invalid_token');
+    expect(stale.errorDescription).toMatch(/refresh token is invalid/);
+    const newest = issued[8] as TokenPair;
+    expect((await t.sdk.validateSession(newest)).user.userId).toBe('pia');
+    // A used token that has not expired is still remembered: presenting it revokes the family.
+    const reuse = await refused(t.sdk.refreshSession(issued[7] as TokenPair), 401, 'invalid_token');
+    expect(reuse.errorDescription).toMatch(/already been used/);
+    await refused(t.sdk.validateSession(newest), 401, 'invalid_token');
+    await refused(t.sdk.refreshSession(newest), 401, 'invalid_token');
+  });
+
+  it('purges sessions revoked, or past their refresh expiry, more than the retention ago, across tenants', async () => {
+    const pc = new ManualClock(Date.now());
+    const p = await startTestServer(db, { SIGIL_SESSION_PURGE_INTERVAL_MS: '0' }, { clock: pc });
+    try {
+      const b = await p.newTenant('B');
+      const tenants = await Promise.all(
+        [p, b].map(async ({ tenant, sdk }) => {
+          const made = management(p.apiUrl, tenant.managementSecretKey, '/session-clients');
+          const client = (
+            await made.request<{ clientId: string }>('POST', '', { name: 'web', refreshTokenTtlSeconds: 86_400 })
+          ).body.clientId;
+          const open = async (userId: string) =>
+            sdk.createSession({ clientId: client, token: await signIn(userId, sdk, (to) => p.lastCode(to)) });
+          return { tenant, sdk, open, pairs: {} as Record<string, TokenPair> };
+        }),
+      );
+      const t0 = pc.now();
+      const at = async (ms: number, step: (s: (typeof tenants)[number]) => Promise<void>) => {
+        pc.advance(t0 + ms - pc.now());
+        for (const s of tenants) await step(s);
+      };
+      // Refresh tokens live 1 day. The sweep runs at day 9, so with 7 days' retention the cutoff is day 2.
+      await at(0, async (s) => {
+        s.pairs.revokedOld = await s.open('revoked-old');
+        await s.sdk.revokeSession(s.pairs.revokedOld);
+        s.pairs.expiredOld = await s.open('expired-old'); // its token expires at day 1
+        s.pairs.refreshedOld = await s.open('refreshed-old');
+        s.pairs.revokedLate = await s.open('revoked-late');
+      });
+      await at(12 * HOUR, async (s) => {
+        s.pairs.refreshedOld = await s.sdk.refreshSession(s.pairs.refreshedOld as TokenPair); // newest: day 1.5
+      });
+      await at(5 * DAY, async (s) => {
+        s.pairs.expiredRecent = await s.open('expired-recent'); // expires at day 6
+        s.pairs.revokedRecent = await s.open('revoked-recent');
+      });
+      await at(8 * DAY, async (s) => {
+        await s.sdk.revokeSession(s.pairs.revokedRecent as TokenPair);
+        // Revoked recently, but its only refresh token expired at day 1: the token goes, the session stays.
+        await s.sdk.revokeSession(s.pairs.revokedLate as TokenPair);
+      });
+      await at(9 * DAY - 2 * HOUR, async (s) => {
+        s.pairs.live = await s.open('live');
+      });
+      await at(9 * DAY - HOUR, async (s) => {
+        s.pairs.live = await s.sdk.refreshSession(s.pairs.live as TokenPair); // two rows, one used
+      });
+      await at(9 * DAY, async () => {});
+
+      const left = async () => {
+        const rows = await p.server.deps.db
+          .selectFrom('sessions as s')
+          .leftJoin('session_refresh_tokens as r', 'r.session_id', 's.id')
+          .select(['s.tenant_id', 's.user_id', (eb) => eb.fn.count<number>('r.token_hash').as('tokens')])
+          .groupBy(['s.tenant_id', 's.user_id'])
+          .execute();
+        return tenants.map(({ tenant }) =>
+          Object.fromEntries(
+            rows
+              .filter((r) => r.tenant_id === tenant.tenantId)
+              .sort((x, y) => x.user_id.localeCompare(y.user_id))
+              .map((r) => [r.user_id, Number(r.tokens)]),
+          ),
+        );
+      };
+      const before = { 'expired-old': 1, 'refreshed-old': 2, 'revoked-old': 1, 'revoked-late': 1 };
+      const kept = { 'expired-recent': 1, live: 2, 'revoked-recent': 1 };
+      expect(await left()).toEqual([0, 1].map(() => ({ ...before, ...kept })));
+
+      // Batches of 2 rows, so that every loop runs several times.
+      const sessions = p.server.deps.sessions;
+      expect(await sessions.purge({ batchSize: 2 })).toEqual({ sessions: 6, refreshTokens: 10 });
+      expect(await left()).toEqual([0, 1].map(() => ({ ...kept, 'revoked-late': 0 })));
+      expect(await sessions.purge()).toEqual({ sessions: 0, refreshTokens: 0 });
+
+      for (const s of tenants) {
+        s.pairs.live = await s.sdk.refreshSession(s.pairs.live as TokenPair); // a third row
+        expect((await s.sdk.validateSession(s.pairs.live)).user.userId).toBe('live');
+        // Within the retention an expired session still answers expired_token; a purged one is unknown.
+        await refused(s.sdk.refreshSession(s.pairs.expiredRecent as TokenPair), 401, 'expired_token');
+        await refused(s.sdk.refreshSession(s.pairs.revokedRecent as TokenPair), 401, 'invalid_token');
+        await refused(s.sdk.refreshSession(s.pairs.refreshedOld as TokenPair), 401, 'invalid_token');
+      }
+
+      // A week on: the recently revoked and recently expired are old too; the live session stays.
+      pc.advance(7 * DAY);
+      expect(await sessions.purge({ batchSize: 2 })).toEqual({ sessions: 6, refreshTokens: 4 });
+      expect(await left()).toEqual([0, 1].map(() => ({ live: 3 })));
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('the server sweeps by itself every SIGIL_SESSION_PURGE_INTERVAL_MS', async () => {
+    const pc = new ManualClock(Date.now());
+    const p = await startTestServer(db, { SIGIL_SESSION_PURGE_INTERVAL_MS: '50' }, { clock: pc });
+    try {
+      const make = management(p.apiUrl, p.tenant.managementSecretKey, '/session-clients');
+      const client = (await make.request<{ clientId: string }>('POST', '', { name: 'web' })).body.clientId;
+      const pair = await p.sdk.createSession({
+        clientId: client,
+        token: await signIn('swept', p.sdk, (to) => p.lastCode(to)),
+      });
+      await p.sdk.revokeSession(pair);
+      const count = async () =>
+        (await p.server.deps.db.selectFrom('sessions').select('id').execute()).length +
+        (await p.server.deps.db.selectFrom('session_refresh_tokens').select('token_hash').execute()).length;
+      expect(await count()).toBe(2);
+      pc.advance(7 * DAY - 1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await count()).toBe(2); // revoked less than the retention ago
+      pc.advance(1);
+      await vi.waitFor(async () => expect(await count()).toBe(0), { timeout: 5_000, interval: 25 });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('sigil sessions purge deletes ended sessions older than the retention', async () => {
+    const env: Record<string, string> = {
+      ...db.env(),
+      SIGIL_MASTER_KEY: randomBytes(32).toString('base64'),
+      SIGIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'sigil-purge-')),
+      NODE_ENV: 'test',
+    };
+    const tenant = JSON.parse((await runCli(['tenant', 'create', '--name', 'Acme', '--json'], env)).stdout);
+    // The server's clock starts 40 days back; the CLI runs on the real clock.
+    const past = new ManualClock(Date.now() - 40 * DAY);
+    const server = await startServer(loadConfig({ ...env, PORT: '0', SIGIL_SESSION_PURGE_INTERVAL_MS: '0' }), {
+      clock: past,
+    });
+    try {
+      const sdk = new Authsignal({ apiSecretKey: tenant.apiSecretKey, apiUrl: `${server.url}/v1`, retries: 0 });
+      const { clientId: client } = await server.deps.sessions.clients.create(tenant.tenantId, { name: 'web' });
+      const lastCode = async (to: string) => {
+        const message = await server.deps.db
+          .selectFrom('dev_inbox')
+          .select('body')
+          .where('to', '=', to)
+          .executeTakeFirstOrThrow();
+        return /\b(\d{6})\b/.exec(message.body)?.[1] as string;
+      };
+      const open = async (userId: string) =>
+        sdk.createSession({ clientId: client, token: await signIn(userId, sdk, lastCode) });
+      await open('expired'); // 30-day refresh token: expired 10 days ago
+      past.advance(38 * DAY);
+      await sdk.revokeSession(await open('revoked')); // 2 days ago
+      await open('live');
+    } finally {
+      await server.close();
+    }
+
+    const purged = await runCli(['sessions', 'purge'], env);
+    expect(purged).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(purged.stdout)).toEqual({ sessions: 1, refreshTokens: 1, retentionDays: 7 });
+    const shorter = await runCli(['sessions', 'purge', '--retention-days', '1'], env);
+    expect(JSON.parse(shorter.stdout)).toEqual({ sessions: 1, refreshTokens: 1, retentionDays: 1 });
+    const bad = await runCli(['sessions', 'purge', '--retention-days', 'soon'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--retention-days.*must be a whole number/);
+
+    const { db: kdb } = await openDatabase({ url: env.DATABASE_URL as string, schema: env.SIGIL_DATABASE_SCHEMA });
+    try {
+      expect(await kdb.selectFrom('sessions').select('user_id').execute()).toEqual([{ user_id: 'live' }]);
+      expect(await kdb.selectFrom('session_refresh_tokens').select('session_id').execute()).toHaveLength(1);
+    } finally {
+      await kdb.destroy();
+    }
+  });
+});
+
+describe('the session purge schedule', () => {
+  it('never overlaps a sweep, logs a failure and carries on, and stop() waits for the sweep', async () => {
+    const logged: string[] = [];
+    const logger = {
+      info: (_obj: object, msg: string) => logged.push(msg),
+      error: (obj: object, msg: string) => logged.push(`${msg}: ${(obj as { err: Error }).err.message}`),
+    };
+    let calls = 0;
+    let active = 0;
+    let most = 0;
+    let aborted = false;
+    const schedule = schedulePurge(
+      async (signal) => {
+        calls += 1;
+        active += 1;
+        most = Math.max(most, active);
+        try {
+          if (calls === 1) throw new Error('database unavailable');
+          // Ten intervals long: the ticks in between must be skipped.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          aborted ||= signal.aborted;
+          return { sessions: 1, refreshTokens: 2 };
+        } finally {
+          active -= 1;
+        }
+      },
+      logger,
+      10,
+    );
+    await vi.waitFor(() => expect(calls).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 5 });
+    await schedule.stop();
+    expect({ active, most, aborted }).toEqual({ active: 0, most: 1, aborted: true });
+    expect(logged[0]).toBe('session purge failed; the next sweep will try again: database unavailable');
+    expect(logged).toContain('purged dead sessions');
+    const after = calls;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toBe(after);
   });
 });

@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { createDeps, createLogger } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { closeOnSignals, startServer } from '../main.js';
+import { DAY_MS } from '../modules/sessions/sessions.js';
 import { readInbox } from '../modules/sms/inbox.js';
 import { testProvider } from '../modules/sms/provider-test.js';
 import { migrate } from '../storage/db.js';
@@ -124,6 +125,28 @@ sessionClients
     await withTenant(options.tenant, async (deps) =>
       console.log(JSON.stringify(await deps.sessions.clients.list(options.tenant))),
     );
+  });
+
+program
+  .command('sessions')
+  .description('maintain sessions')
+  .command('purge')
+  .description(
+    'delete sessions revoked, or past their refresh expiry, more than the retention ago, with their refresh ' +
+      'tokens (every tenant); the server does this itself every SIGIL_SESSION_PURGE_INTERVAL_MS',
+  )
+  .option(
+    '--retention-days <n>',
+    'keep ended sessions this many days (default SIGIL_SESSION_RETENTION_DAYS, 7)',
+    nonNegativeInt,
+  )
+  .action(async (options: { retentionDays?: number }) => {
+    await withDeps(async (deps) => {
+      await migrate(deps.db);
+      const retentionDays = options.retentionDays ?? deps.config.sessions.retentionDays;
+      const purged = await deps.sessions.purge({ retentionMs: retentionDays * DAY_MS });
+      console.log(JSON.stringify({ ...purged, retentionDays }));
+    });
   });
 
 const sms = program.command('sms-providers').description("manage a tenant's SMS providers (tried in order)");

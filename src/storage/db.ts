@@ -8,6 +8,7 @@ import * as adaptiveMfa from './migrations/002_adaptive_mfa.js';
 import * as numberLimits from './migrations/003_number_limits.js';
 import * as smsDelivery from './migrations/004_sms_delivery.js';
 import * as sessions from './migrations/005_sessions.js';
+import * as sessionPurge from './migrations/006_session_purge.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -80,6 +81,7 @@ const migrations: Record<string, Migration> = {
   '003_number_limits': numberLimits,
   '004_sms_delivery': smsDelivery,
   '005_sessions': sessions,
+  '006_session_purge': sessionPurge,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -127,7 +127,8 @@ export interface AppOrigin {
 /**
  * A static "customer app" on 127.0.0.1: `/` is a page that loads `/sdk.js`, the bundled browser SDK.
  * `/no-referrer` is the same page served with `Referrer-Policy: no-referrer`, so that the pages it
- * frames or opens get no Referer and an empty `document.referrer`.
+ * frames or opens get no Referer and an empty `document.referrer`. Each call serves another origin (another
+ * port), so a second call gives a page that no configuration trusts, such as an attacker's.
  */
 export async function startAppOrigin(): Promise<AppOrigin> {
   const sdk = await bundleBrowserSdk();

@@ -7,7 +7,11 @@ import type { HostedContext, UserAuthenticatorView } from './contracts.js';
 /**
  * What the pre-built UI needs to know about its action: whether to enroll or send a code, a masked
  * number, where redirect mode may send the token (the redirectUrl stored by track, never one from the
- * link) and which origins popup and window modes may post it to when the opener sent no Referer.
+ * link; track checks it, but an older action may hold any string, so the page checks it again) and the
+ * origins that popup and window modes trust (the redirectUrl's, when http(s), and these clientOrigins).
+ * The page posts the token to the opener's origin only when it is one of them, and to all of them
+ * otherwise; only with none does it fall back to the opener's origin as the Referer or ancestorOrigins
+ * names it.
  */
 export async function hostedContext(d: Deps, token: ChallengeTokenClaims): Promise<HostedContext> {
   const action = await d.actions.get(token.tenantId, token.idempotencyKey);

@@ -7,11 +7,14 @@
  *    popup fits its content. Where they may go is decided by `appOrigins()` below, never `'*'`;
  * 2. redirect to the redirectUrl that track stored, with `token` added. It comes from the server (it is
  *    stored with the action), never from this page's URL, so a rewritten link cannot send the token
- *    elsewhere;
+ *    elsewhere. One that is no absolute URL, or has a scheme that runs code, stops the page with the
+ *    reason before a code is sent (track refuses them, but an older action may hold any string);
  * 3. React Native's `launch(url)` (`nativeScheme=authsignal`, and track stored no redirectUrl): goes
  *    to `authsignal://auth?token=…`, which the SDK's auth session (iOS) or RedirectActivity (Android)
  *    catches. Only that one fixed value is honoured; any other `nativeScheme` is ignored, so the link
- *    cannot choose where a token goes either;
+ *    cannot choose where a token goes either. The scheme itself is the React Native SDK's design and
+ *    belongs to no one: on Android any installed app can register `authsignal://auth` too, and may be
+ *    the one that receives the token. Apps that need more use a redirectUrl of their own;
  * 4. otherwise it shows "Verified" and stops.
  */
 export const HOSTED_SCRIPT = `'use strict';
@@ -30,29 +33,54 @@ export const HOSTED_SCRIPT = `'use strict';
   };
   const framed = window.parent !== window;
   const parentWindow = () => window.opener || (framed ? window.parent : null);
-  const originOf = (value) => {
-    try {
-      const origin = value ? new URL(value).origin : '';
-      return origin && origin !== 'null' ? origin : null;
-    } catch (e) { return null; }
+  const absoluteUrl = (value) => {
+    try { return typeof value === 'string' && value ? new URL(value) : null; } catch (e) { return null; }
   };
-  // Where popup and window messages may go, first match wins. postMessage delivers only to a window of
-  // the origin it names, and the new token is in a message, so the origin must be one the app can be
-  // known to have; '*' would hand the token to any page that framed or opened this one.
-  // 1. the Referer's origin: the page that framed or opened this one (absent under no-referrer);
-  // 2. the origin of the redirectUrl stored by track: the app told the server where it lives;
-  // 3. in an iframe, location.ancestorOrigins[0]: the parent's origin, set by the browser (Chromium
-  //    and WebKit; Firefox has no ancestorOrigins);
-  // 4. every origin of SIGIL_CLIENT_ORIGINS: only the one that is the parent's or opener's receives.
+  const originOf = (value) => {
+    const url = absoluteUrl(value);
+    return url && url.origin !== 'null' ? url.origin : null;
+  };
+  const httpOrigin = (value) => {
+    const url = absoluteUrl(value);
+    return url && (url.protocol === 'https:' || url.protocol === 'http:') ? url.origin : null;
+  };
+  // Where popup and window messages may go. postMessage delivers only to a window of the origin it
+  // names, and the new token is in a message, so it must name an origin the app is known to have; '*'
+  // would hand the token to any page that framed or opened this one. The link is no such proof: it
+  // carries its token and leaks (history, logs, Referer), and anyone who holds it can window.open() it
+  // with mode=popup from a page of their own (frame-ancestors does not apply to windows). Nor is the
+  // Referer or location.ancestorOrigins: they name whoever opened or framed this page, which is the
+  // question, not the answer. So:
+  // - the trusted origins T are the stored redirectUrl's origin, when it is http(s) (the app told the
+  //   server where it lives, with its secret key), and every origin of SIGIL_CLIENT_ORIGINS;
+  // - when T has members, the Referer's origin, then (in an iframe) location.ancestorOrigins[0], is
+  //   used only if it is in T. Otherwise every member of T is named: only the opener or parent that
+  //   really has one of them receives, and an opener on any other origin receives nothing;
+  // - when T is empty (a default install, and track was given no http(s) redirectUrl), there is
+  //   nothing to check against: the page trusts the Referer's origin, then ancestorOrigins[0]
+  //   (Chromium and WebKit set it; Firefox has none). SIGIL_CLIENT_ORIGINS is what closes that gap.
+  //   With neither, popup mode stops and says what to configure.
+  // Until the context has come, T is unknown and the same fallback names where READY, API errors and
+  // heights go; none of them carries a token, and the token is only ever posted after the context.
+  const trustedOrigins = () => {
+    if (!context) return null;
+    const trusted = new Set();
+    const redirect = httpOrigin(context.redirectUrl);
+    if (redirect) trusted.add(redirect);
+    for (const origin of (context.clientOrigins || []).map(originOf)) if (origin) trusted.add(origin);
+    return [...trusted];
+  };
   const appOrigins = () => {
     const referrer = originOf(document.referrer);
-    if (referrer) return [referrer];
-    const redirect = context && originOf(context.redirectUrl);
-    if (redirect) return [redirect];
     const ancestors = framed && location.ancestorOrigins;
     const ancestor = ancestors && ancestors.length > 0 ? originOf(ancestors[0]) : null;
-    if (ancestor) return [ancestor];
-    return context ? (context.clientOrigins || []).map(originOf).filter(Boolean) : [];
+    const trusted = trustedOrigins();
+    if (!trusted || trusted.length === 0) {
+      const opener = referrer || ancestor;
+      return opener ? [opener] : [];
+    }
+    for (const origin of [referrer, ancestor]) if (origin && trusted.includes(origin)) return [origin];
+    return trusted;
   };
   const post = (message) => {
     const target = parentWindow();
@@ -82,11 +110,21 @@ export const HOSTED_SCRIPT = `'use strict';
     $('code').focus();
   }
 
+  // Where redirect mode goes: the stored redirectUrl, when it is an absolute URL whose scheme leaves
+  // this origin instead of running or reading something in it. Track refuses any other (the same
+  // schemes), but an action stored before it did may hold any string.
+  const SCRIPT_SCHEMES = ['javascript:', 'data:', 'vbscript:', 'blob:', 'file:'];
+  const redirectTarget = () => {
+    const url = context && absoluteUrl(context.redirectUrl);
+    return url && !SCRIPT_SCHEMES.includes(url.protocol) ? url : null;
+  };
+
   function finish(newToken) {
     if (popup) {
-      post(JSON.stringify({ event: 'AUTHSIGNAL_CLOSE_POPUP', token: newToken }));
+      if (context) post(JSON.stringify({ event: 'AUTHSIGNAL_CLOSE_POPUP', token: newToken }));
     } else if (context && context.redirectUrl) {
-      const url = new URL(context.redirectUrl);
+      const url = redirectTarget();
+      if (!url) return stop('The redirectUrl given to track is not an absolute URL that a page can be sent to.');
       url.searchParams.set('token', newToken);
       location.assign(url.toString());
     } else if (native) {
@@ -144,11 +182,21 @@ export const HOSTED_SCRIPT = `'use strict';
       context = await api('GET', '/hosted/context');
     } catch (e) { announce(); return stop(e.message); }
     announce();
+    if (!popup && context.redirectUrl && !redirectTarget()) {
+      // No code is sent: the token could not be taken anywhere. (nativeScheme does not stand in: the
+      // app asked for a redirect.)
+      return stop(
+        'This page cannot return its result to the app, because the redirectUrl given to track is not '
+        + 'an absolute URL that a page can be sent to (such as https://app.example/done). '
+        + 'To fix this, pass such a redirectUrl to track.'
+      );
+    }
     if (popup && appOrigins().length === 0) {
       // No code is sent: the result could not reach the app.
       return stop(
         'This window cannot return its result to the app, because it does not know the origin of the app: '
-        + 'the app page sent no Referer and track was given no redirectUrl. '
+        + 'the app page sent no Referer, track was given no http(s) redirectUrl '
+        + 'and SIGIL_CLIENT_ORIGINS is empty. '
         + 'To fix this, add the origin of the app to SIGIL_CLIENT_ORIGINS on the Sigil server.'
       );
     }

@@ -9,17 +9,34 @@ import { SessionClients } from './clients.js';
 import {
   type AccessClaims,
   accessClaims,
+  DAY_MS,
   expiredToken,
   hashRefreshToken,
   invalidToken,
+  PURGE_BATCH_SIZE,
   REFRESH_TOKEN_BYTES,
   readAccessClaims,
+  SESSION_RETENTION_DAYS,
 } from './sessions.js';
-import type { SessionStore } from './store.js';
+import type { PurgeBatch, SessionStore } from './store.js';
 
 export interface TokenPair {
   accessToken: string;
   refreshToken: string;
+}
+
+export interface PurgeOptions {
+  /** How long revoked and expired sessions are kept; default SESSION_RETENTION_DAYS. */
+  retentionMs?: number;
+  /** Rows per statement; default PURGE_BATCH_SIZE. */
+  batchSize?: number;
+  /** Checked between batches: an aborted sweep stops early, and the next one carries on. */
+  signal?: AbortSignal;
+}
+
+export interface PurgeResult {
+  sessions: number;
+  refreshTokens: number;
 }
 
 /**
@@ -169,6 +186,29 @@ export class SessionService {
   async revokeUser(tenantId: string, userId: string): Promise<{ success: true }> {
     await this.store.revokeUser(tenantId, userId, this.clock.now());
     return { success: true };
+  }
+
+  /**
+   * The sweep of dead sessions, across every tenant by design (it is maintenance, not a tenant's request):
+   * deletes refresh tokens that expired more than the retention ago, sessions left with none (their newest
+   * token expired that long ago), and sessions revoked that long ago with their tokens. Bounded batches, each
+   * its own statement, so that requests interleave; safe to run on several nodes at once.
+   */
+  async purge(options: PurgeOptions = {}): Promise<PurgeResult> {
+    const cutoff = this.clock.now() - (options.retentionMs ?? SESSION_RETENTION_DAYS * DAY_MS);
+    const limit = options.batchSize ?? PURGE_BATCH_SIZE;
+    const total: PurgeResult = { sessions: 0, refreshTokens: 0 };
+    const drain = async (batch: () => Promise<PurgeBatch>) => {
+      while (!options.signal?.aborted) {
+        const done = await batch();
+        total.sessions += done.sessions;
+        total.refreshTokens += done.refreshTokens;
+        if (done.examined < limit) return;
+      }
+    };
+    await drain(() => this.store.purgeExpired(cutoff, limit));
+    await drain(() => this.store.purgeRevoked(cutoff, limit));
+    return total;
   }
 
   private async refuseReuse(tenantId: string, sessionId: string, now: number): Promise<never> {

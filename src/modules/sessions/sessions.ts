@@ -11,6 +11,15 @@ import type { SessionClientRow } from '../../storage/schema.js';
 export const ACCESS_TTL = { default: 15 * 60, min: 60, max: 24 * 60 * 60 } as const;
 export const REFRESH_TTL = { default: 30 * 24 * 60 * 60, min: 5 * 60, max: 365 * 24 * 60 * 60 } as const;
 
+/**
+ * The sweep of dead sessions (SessionService.purge): a session revoked, or whose newest refresh token expired,
+ * more than the retention ago is deleted with its refresh tokens, in batches of PURGE_BATCH_SIZE rows per
+ * statement. The retention lets the portal show recently ended sessions (SIGIL_SESSION_RETENTION_DAYS).
+ */
+export const SESSION_RETENTION_DAYS = 7;
+export const PURGE_BATCH_SIZE = 500;
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
 /** 32 random bytes, base64url: 256 bits, so a plain SHA-256 is enough to store it (no slow hash needed). */
 export const REFRESH_TOKEN_BYTES = 32;
 

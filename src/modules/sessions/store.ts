@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../storage/db.js';
 import type { SessionClientRow, SessionRefreshTokenRow, SessionRow } from '../../storage/schema.js';
 
@@ -15,7 +16,17 @@ export interface RefreshTokenRecord {
 
 export type Rotation = 'rotated' | 'already_used' | 'revoked';
 
-/** Session clients, sessions and refresh tokens. Every query is scoped by tenant. */
+/** What one batch of the sweep deleted, and how many rows it examined (a short batch ends the sweep's loop). */
+export interface PurgeBatch {
+  examined: number;
+  sessions: number;
+  refreshTokens: number;
+}
+
+/**
+ * Session clients, sessions and refresh tokens. Every query is scoped by tenant, except the sweep of dead
+ * sessions (`purge…`), which runs across tenants by design; its joins still match tenant_id on both sides.
+ */
 export class SessionStore {
   constructor(private readonly db: Db) {}
 
@@ -156,8 +167,105 @@ export class SessionStore {
           used_at: null,
         })
         .execute();
+      // An expired token can no longer be used, so its hash is not needed to detect reuse: dropping this
+      // session's expired rows bounds a live session's rows to the tokens issued within one refresh lifetime.
+      await trx
+        .deleteFrom('session_refresh_tokens')
+        .where('tenant_id', '=', tenantId)
+        .where('session_id', '=', sessionId)
+        .where('expires_at', '<=', next.now)
+        .execute();
       return 'rotated';
     });
+  }
+
+  /**
+   * One batch of the sweep, across tenants: deletes up to `limit` refresh tokens that expired at or before
+   * `cutoff`, then those of their sessions left with no refresh token at all, unless revoked after `cutoff`
+   * (kept for the portal until the revoked sweep takes them). A session always holds its newest refresh token
+   * (rotation inserts it in the transaction that drops the expired ones), so a session left with none is one
+   * whose newest token expired at or before `cutoff`. One transaction, so that no session is left tokenless.
+   */
+  async purgeExpired(cutoff: number, limit: number): Promise<PurgeBatch> {
+    return this.db.transaction().execute(async (trx) => {
+      const expired = await trx
+        .selectFrom('session_refresh_tokens as r')
+        .innerJoin('sessions as s', (join) =>
+          join.onRef('s.id', '=', 'r.session_id').onRef('s.tenant_id', '=', 'r.tenant_id'),
+        )
+        .select(['r.token_hash', 'r.session_id'])
+        .where('r.expires_at', '<=', cutoff)
+        .limit(limit)
+        .execute();
+      if (expired.length === 0) return { examined: 0, sessions: 0, refreshTokens: 0 };
+      const tokens = await trx
+        .deleteFrom('session_refresh_tokens')
+        .where(
+          'token_hash',
+          'in',
+          expired.map((r) => r.token_hash),
+        )
+        .where('expires_at', '<=', cutoff)
+        .executeTakeFirst();
+      const sessions = await trx
+        .deleteFrom('sessions')
+        .where('id', 'in', [...new Set(expired.map((r) => r.session_id))])
+        .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '<=', cutoff)]))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('session_refresh_tokens as r')
+                .select(sql.lit(1).as('one'))
+                .whereRef('r.session_id', '=', 'sessions.id')
+                .whereRef('r.tenant_id', '=', 'sessions.tenant_id'),
+            ),
+          ),
+        )
+        .executeTakeFirst();
+      return {
+        examined: expired.length,
+        sessions: Number(sessions.numDeletedRows),
+        refreshTokens: Number(tokens.numDeletedRows),
+      };
+    });
+  }
+
+  /**
+   * One batch of the sweep, across tenants: up to `limit` sessions revoked at or before `cutoff`, their refresh
+   * tokens first (`limit` per statement), then the sessions. Not one transaction: a revoked session's tokens
+   * are refused whether or not they are stored, and a batch cut short is finished by the next sweep.
+   */
+  async purgeRevoked(cutoff: number, limit: number): Promise<PurgeBatch> {
+    const ids = (
+      await this.db.selectFrom('sessions').select('id').where('revoked_at', '<=', cutoff).limit(limit).execute()
+    ).map((s) => s.id);
+    if (ids.length === 0) return { examined: 0, sessions: 0, refreshTokens: 0 };
+    let refreshTokens = 0;
+    for (;;) {
+      const deleted = await this.db
+        .deleteFrom('session_refresh_tokens')
+        .where('token_hash', 'in', (eb) =>
+          eb
+            .selectFrom('session_refresh_tokens as r')
+            .innerJoin('sessions as s', (join) =>
+              join.onRef('s.id', '=', 'r.session_id').onRef('s.tenant_id', '=', 'r.tenant_id'),
+            )
+            .select('r.token_hash')
+            .where('s.id', 'in', ids)
+            .where('s.revoked_at', '<=', cutoff)
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      const count = Number(deleted.numDeletedRows);
+      refreshTokens += count;
+      if (count < limit) break;
+    }
+    const sessions = await this.db
+      .deleteFrom('sessions')
+      .where('id', 'in', ids)
+      .where('revoked_at', '<=', cutoff)
+      .executeTakeFirst();
+    return { examined: ids.length, sessions: Number(sessions.numDeletedRows), refreshTokens };
   }
 
   /** Revokes one session; revoking a revoked session changes nothing (its first reason is kept). */

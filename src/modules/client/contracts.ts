@@ -44,8 +44,8 @@ export const HostedContextReply = Reply({
   phoneNumberHint: Nullable(Type.String()),
   clientOrigins: Type.Array(Type.String(), {
     description:
-      'The origins of SIGIL_CLIENT_ORIGINS: where popup and window modes may post the token when the ' +
-      'opener sent no Referer and track stored no redirectUrl.',
+      'The origins of SIGIL_CLIENT_ORIGINS. With the redirectUrl origin they are the only places popup and ' +
+      'window modes post the token to; an opener outside them is ignored.',
   }),
 });
 

@@ -38,17 +38,19 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Before any route: it collects every route's contract into /openapi.json.
   await installOpenApi(app);
   // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (spec §1.4).
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // Per-request hooks are callbacks, not async functions: no promise per request.
+  app.addHook('onSend', (_req, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('application/json;'))
       reply.header('content-type', 'application/json');
-    return payload;
+    done(null, payload);
   });
   // One line per failed request; URLs are logged without their query, which can hold phone numbers.
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     if (reply.statusCode >= 400) {
       req.log.info({ method: req.method, path: req.url.split('?')[0], status: reply.statusCode }, 'request failed');
     }
+    done();
   });
 
   await app.register(operationsRoutes, { deps });

@@ -54,8 +54,11 @@ export function installErrorHandling(app: FastifyInstance, tenants: TenantServic
   // without a key must not learn which routes exist. Checked at onRequest, before the body is parsed:
   // a 400 or 415 for the body of an unknown path would tell as much as a 404.
   const keyFor = keyCheckOfUnknownPaths(tenants);
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.is404) await keyFor(request)?.(request, reply);
+  app.addHook('onRequest', (request, reply, done) => {
+    // Every request passes here; only those the router did not match wait for a key lookup.
+    const check = request.is404 ? keyFor(request) : undefined;
+    if (!check) return done();
+    check(request, reply).then(() => done(), done);
   });
   app.setNotFoundHandler(async (request, reply) => {
     return reply

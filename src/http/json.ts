@@ -35,8 +35,10 @@ export function installJsonParser(app: FastifyInstance): void {
     done(clientError(415, 'SIGIL_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'));
   });
   // A POST with neither Content-Type nor length never reaches a parser (iOS's body-less challenge).
-  app.addHook('preValidation', async (request) => {
+  // A callback hook, not an async one: it runs on every request, and needs no promise.
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+    done();
   });
 }
 

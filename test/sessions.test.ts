@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { type RunningServer, startServer } from '../src/main.js';
 import { schedulePurge } from '../src/modules/sessions/purge.js';
+import { SessionStore } from '../src/modules/sessions/store.js';
 import { openDatabase } from '../src/storage/db.js';
 import { runCli } from './helpers/cli.js';
 import { databases } from './helpers/databases.js';
@@ -331,6 +332,38 @@ describe.each(databases)('sessions through the official node SDK ($name)', { tim
     const sessions = await db.selectFrom('sessions').select('id').where('id', '=', String(sid)).execute();
     const refresh = await db.selectFrom('session_refresh_tokens').select('token_hash');
     expect([sessions, await refresh.where('session_id', '=', String(sid)).execute()]).toEqual([[], []]);
+  });
+
+  it('refuses, not fails, a session whose client was deleted after it was read', async () => {
+    // The race of createSession with a client deletion, made certain: the row names a client that is gone.
+    const store = new SessionStore(t.server.deps.db);
+    const now = Date.now();
+    const id = randomBytes(8).toString('hex');
+    const outcome = await store.insertSession(
+      {
+        id,
+        tenant_id: t.tenant.tenantId,
+        client_id: 'deleted-client',
+        user_id: 'u',
+        idempotency_key: `ik-${id}`,
+        verification_method: 'SMS',
+        access_jti: id,
+        created_at: now,
+        refreshed_at: null,
+        revoked_at: null,
+        revoked_reason: null,
+      },
+      {
+        token_hash: id,
+        tenant_id: t.tenant.tenantId,
+        session_id: id,
+        created_at: now,
+        expires_at: now + 1,
+        used_at: null,
+      },
+    );
+    expect(outcome).toBe('client_gone');
+    expect(await t.server.deps.db.selectFrom('sessions').select('id').where('id', '=', id).execute()).toEqual([]);
   });
 
   it('answers hostile input with a 4xx and a complete error body', async () => {

@@ -118,7 +118,8 @@ export class SessionService {
         used_at: null,
       },
     );
-    if (!created) throw new ApiError('conflict', 'A session has already been created from this challenge.');
+    if (created === 'exists') throw new ApiError('conflict', 'A session has already been created from this challenge.');
+    if (created === 'client_gone') throw invalidRequest('No session client with this clientId exists');
     return { accessToken: access.token, refreshToken };
   }
 

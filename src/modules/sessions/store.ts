@@ -80,18 +80,30 @@ export class SessionStore {
    * Inserts the session and its first refresh token, unless the challenge already made a session: the unique
    * (tenant_id, idempotency_key) decides, so of concurrent calls exactly one creates it. True when this call did.
    */
-  async insertSession(session: SessionRow, refresh: SessionRefreshTokenRow): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('sessions')
-        .values(session)
-        .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) return false;
-      await trx.insertInto('session_refresh_tokens').values(refresh).execute();
-      return true;
-    });
+  /**
+   * Inserts a session and its first refresh token: `exists` when the challenge already made one,
+   * `client_gone` when its client was deleted since it was read (the foreign key refuses the row).
+   */
+  async insertSession(
+    session: SessionRow,
+    refresh: SessionRefreshTokenRow,
+  ): Promise<'created' | 'exists' | 'client_gone'> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('sessions')
+          .values(session)
+          .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (!inserted) return 'exists' as const;
+        await trx.insertInto('session_refresh_tokens').values(refresh).execute();
+        return 'created' as const;
+      });
+    } catch (err) {
+      if (isForeignKeyViolation(err)) return 'client_gone';
+      throw err;
+    }
   }
 
   async session(tenantId: string, sessionId: string): Promise<SessionRow | undefined> {
@@ -289,4 +301,10 @@ export class SessionStore {
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
+}
+
+/** A foreign-key refusal, as PostgreSQL (23503) and better-sqlite3 report it. */
+function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }

@@ -25,13 +25,15 @@ const settingsFields = {
   defaultVerificationMethod: Clearable(Str(64)),
 };
 
-const ActionConfigRequest = Body({
-  actionCode: Opt(Str(64)),
+const configFields = {
   defaultUserActionResult: Opt(Str(16)),
   ...settingsFields,
   messagingTemplates: Clearable(AnyObject()),
   verificationWebhookUrl: Clearable(Str(2048)),
-});
+};
+/** Creating names the action; a PATCH names it in the path and changes only what it sends. */
+const ActionConfigCreate = Body({ actionCode: Str(64), ...configFields });
+const ActionConfigPatch = Body(configFields);
 
 const ActionConfig = Reply({
   tenantId: Type.String(),
@@ -45,14 +47,23 @@ const ActionConfig = Reply({
 });
 
 /** A rule's `conditions` are JsonLogic: any JSON value, checked and compiled by the service when saved. */
-const RuleRequest = Body({
-  name: Opt(Str(200)),
+const ruleFields = {
   description: Clearable(Str(1000)),
   isActive: Opt(Type.Boolean()),
   priority: Opt(Type.Integer()),
+  ...settingsFields,
+};
+const RuleCreate = Body({
+  name: Str(200),
+  type: Str(16),
+  conditions: Type.Unknown({ description: 'JsonLogic' }),
+  ...ruleFields,
+});
+const RulePatch = Body({
+  name: Opt(Str(200)),
   type: Opt(Str(16)),
   conditions: Opt(Type.Unknown({ description: 'JsonLogic' })),
-  ...settingsFields,
+  ...ruleFields,
 });
 
 const Rule = Reply({
@@ -81,7 +92,7 @@ export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     app.get(base, { schema: schema({ response: responses(Type.Array(ActionConfig)) }) }, (req) =>
       service.listConfigs(req.tenantId),
     );
-    app.post(base, { schema: schema({ body: ActionConfigRequest, response: responses(ActionConfig) }) }, (req) =>
+    app.post(base, { schema: schema({ body: ActionConfigCreate, response: responses(ActionConfig) }) }, (req) =>
       service.createConfig(req.tenantId, req.body),
     );
     app.get(
@@ -91,7 +102,7 @@ export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     );
     app.patch(
       `${base}/:actionCode`,
-      { schema: schema({ params: CodeParams, body: ActionConfigRequest, response: responses(ActionConfig) }) },
+      { schema: schema({ params: CodeParams, body: ActionConfigPatch, response: responses(ActionConfig) }) },
       (req) => service.updateConfig(req.tenantId, req.params.actionCode, req.body),
     );
     app.delete(`${base}/:actionCode`, { schema: schema({ params: CodeParams, response: responses(Success) }) }, (req) =>
@@ -105,7 +116,7 @@ export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     );
     app.post(
       `${base}/:actionCode/rules`,
-      { schema: schema({ params: CodeParams, body: RuleRequest, response: responses(Rule) }) },
+      { schema: schema({ params: CodeParams, body: RuleCreate, response: responses(Rule) }) },
       (req) => service.createRule(req.tenantId, req.params.actionCode, req.body),
     );
     app.get(
@@ -115,7 +126,7 @@ export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     );
     app.patch(
       `${base}/:actionCode/rules/:ruleId`,
-      { schema: schema({ params: RuleParams, body: RuleRequest, response: responses(Rule) }) },
+      { schema: schema({ params: RuleParams, body: RulePatch, response: responses(Rule) }) },
       (req) => service.updateRule(req.tenantId, req.params.actionCode, req.params.ruleId, req.body),
     );
     app.delete(

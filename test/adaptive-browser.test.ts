@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Authsignal as NodeAuthsignal, VerificationMethod } from '@authsignal/node';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { ManualClock } from '../src/lib/clock.js';
 import type { CreatedTenant } from '../src/modules/tenants/service.js';
 import {
   type AppOrigin,
+  browserSuite,
+  chromiumNote,
   deviceIdCookie,
   formatLog,
   inPage,
@@ -19,7 +21,7 @@ import { phone, startTestServer, type TestServer } from './helpers/server.js';
 
 /**
  * Adaptive MFA end to end, the way a customer wires it: the backend tracks an action with the node SDK,
- * the page completes the SMS challenge with the official browser SDK (cross-origin, spec §5), and the
+ * the page completes the SMS challenge with the official browser SDK (cross-origin, docs/wire-protocol.md §5), and the
  * backend validates the token the browser got back.
  */
 
@@ -46,7 +48,7 @@ function wrongCode(code: string): string {
   return String((Number(code) + 1) % 10 ** code.length).padStart(code.length, '0');
 }
 
-describe.each(databases)('adaptive MFA with the node and browser SDKs ($name)', (db) => {
+browserSuite.each(databases)(`adaptive MFA with the node and browser SDKs ($name)${chromiumNote}`, (db) => {
   let t: TestServer;
   let app: AppOrigin;
   let browser: SdkPage;

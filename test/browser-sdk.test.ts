@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import {
   type AppOrigin,
+  browserSuite,
+  chromiumNote,
   deviceIdCookie,
   formatLog,
   inPage,
@@ -12,8 +14,8 @@ import { sqlite } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 // Smoke test for the browser harness: the official @authsignal/browser bundle loads in Chromium on an
-// origin of its own and behaves as spec §5.1 says before any Client API call is made.
-describe('browser SDK harness (sqlite)', () => {
+// origin of its own and behaves as docs/wire-protocol.md §5.1 says before any Client API call is made.
+browserSuite(`browser SDK harness (sqlite)${chromiumNote}`, () => {
   let t: TestServer;
   let app: AppOrigin;
   let browser: SdkPage;

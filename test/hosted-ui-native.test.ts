@@ -1,7 +1,15 @@
 import { VerificationMethod } from '@authsignal/node';
 import type { Page, Request } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AppOrigin, formatLog, openSdkPage, type SdkPage, startAppOrigin } from './helpers/browser.js';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import {
+  type AppOrigin,
+  browserSuite,
+  chromiumNote,
+  formatLog,
+  openSdkPage,
+  type SdkPage,
+  startAppOrigin,
+} from './helpers/browser.js';
 import { databases } from './helpers/databases.js';
 import { management } from './helpers/management.js';
 import { phone, startTestServer, type TestServer } from './helpers/server.js';
@@ -27,7 +35,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-describe.each(databases)('pre-built UI launched by React Native ($name)', (db) => {
+browserSuite.each(databases)(`pre-built UI launched by React Native ($name)${chromiumNote}`, (db) => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer(db);

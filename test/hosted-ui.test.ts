@@ -1,7 +1,16 @@
 import { VerificationMethod } from '@authsignal/node';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AppOrigin, formatLog, inPage, openSdkPage, type SdkPage, startAppOrigin } from './helpers/browser.js';
+import {
+  type AppOrigin,
+  browserSuite,
+  chromiumNote,
+  formatLog,
+  inPage,
+  openSdkPage,
+  type SdkPage,
+  startAppOrigin,
+} from './helpers/browser.js';
 import { databases } from './helpers/databases.js';
 import { management } from './helpers/management.js';
 import { phone, startTestServer, type TestServer } from './helpers/server.js';
@@ -122,7 +131,7 @@ async function receivedBy(opener: Page, hosted: Page | Frame): Promise<Received[
 const leaksToken = (messages: Received[]) =>
   messages.some((m) => /AUTHSIGNAL_CLOSE_POPUP|ey[\w-]+\.ey[\w-]+\./.test(JSON.stringify(m.data)));
 
-describe.each(databases)('pre-built UI ($name)', (db) => {
+browserSuite.each(databases)(`pre-built UI ($name)${chromiumNote}`, (db) => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer(db);

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { describe } from 'vitest';
 
 /**
  * Browser tests: the official browser SDK (@authsignal/browser), bundled with esbuild, runs in
@@ -11,12 +13,12 @@ import { type Browser, chromium, type Page } from 'playwright-core';
  */
 
 /*
- * The part of the browser SDK's API that the tests use, as it behaves at run time (spec §5.1–5.4).
+ * The part of the browser SDK's API that the tests use, as it behaves at run time (docs/wire-protocol.md §5.1–5.4).
  * The package's own .d.ts re-exports with extensionless paths, which TypeScript cannot follow under
  * NodeNext, and its VerifyResponse names `accessToken` where the SDK actually returns `token`.
  */
 
-/** What every SDK call resolves to (spec §5.3): `data`, or the error fields. */
+/** What every SDK call resolves to (docs/wire-protocol.md §5.3): `data`, or the error fields. */
 export interface SdkResult<T> {
   data?: T;
   error?: string;
@@ -60,6 +62,23 @@ declare global {
 }
 
 const CHROMIUM = process.env.SIGIL_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Whether Chromium is there to drive. Without it the browser tests skip, with `chromiumNote` in their
+ * name, instead of failing; but under CI (`CI` set) a missing Chromium fails at once, so that CI can never
+ * pass without having run them.
+ */
+export const hasChromium = existsSync(CHROMIUM);
+/** `describe` for a suite that needs Chromium: skipped when there is none. */
+export const browserSuite = describe.skipIf(!hasChromium);
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
+if (!hasChromium && inCi) {
+  throw new Error(`No Chromium at ${CHROMIUM}: CI must run the browser tests (install chromium or set SIGIL_CHROMIUM)`);
+}
+/** Appended to a browser suite's name: the one-line reason it skipped, or nothing. */
+export const chromiumNote = hasChromium
+  ? ''
+  : ` (skipped: no Chromium at ${CHROMIUM}; install chromium or set SIGIL_CHROMIUM)`;
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { VerificationMethod } from '@authsignal/node';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppOrigin, openSdkPage, type SdkPage, startAppOrigin } from '../helpers/browser.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  type AppOrigin,
+  browserSuite,
+  chromiumNote,
+  openSdkPage,
+  type SdkPage,
+  startAppOrigin,
+} from '../helpers/browser.js';
 import { databases } from '../helpers/databases.js';
 import { management } from '../helpers/management.js';
 import { phone, startTestServer, type TestServer } from '../helpers/server.js';
@@ -23,7 +30,7 @@ mobileSuite(sdks.reactNativeAndroid);
  * `&nativeScheme=authsignal` appended and wait for a navigation to `authsignal://auth?token=…`, whose
  * `token` they resolve. The page runs here in Chromium, which reports that navigation as a request.
  */
-describe.each(databases)('React Native launch(url) of the pre-built UI ($name)', (db) => {
+browserSuite.each(databases)(`React Native launch(url) of the pre-built UI ($name)${chromiumNote}`, (db) => {
   let t: TestServer;
   let app: AppOrigin;
   let browser: SdkPage;

@@ -24,7 +24,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Per-request lines come from the onResponse hook below, which keeps query strings out of the log.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
-    // SDK users often configure apiUrl with a trailing slash, which yields `//users` (spec §1.1).
+    // SDK users often configure apiUrl with a trailing slash, which yields `//users` (docs/wire-protocol.md §1.2).
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 512 },
     // Wrong types are an error, not something to coerce: `{"phoneNumber": true}` must be a 400.
     frameworkErrors: frameworkError,
@@ -37,7 +37,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   installErrorHandling(app, deps.tenants);
   // Before any route: it collects every route's contract into /openapi.json.
   await installOpenApi(app);
-  // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (spec §1.4).
+  // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (docs/wire-protocol.md §2).
   // Per-request hooks are callbacks, not async functions: no promise per request.
   app.addHook('onSend', (_req, reply, payload, done) => {
     const type = reply.getHeader('content-type');

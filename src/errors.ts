@@ -1,7 +1,7 @@
 /**
  * One catalogue of error codes. Every error body on the wire is
  * `{"error": code, "errorCode": code, "errorDescription": text}`: the node SDK reads `error`,
- * Go and Python read `errorCode`, the browser SDK needs `error` present (spec §1.5).
+ * Go and Python read `errorCode`, the browser SDK needs `error` present (docs/wire-protocol.md §3).
  */
 export const errorCatalogue = {
   invalid_request: 400,

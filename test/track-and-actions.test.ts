@@ -15,7 +15,7 @@ import { phone, startTestServer, type TestServer } from './helpers/server.js';
 const SMS = VerificationMethod.SMS;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-/** What Sigil's getAction answers beyond the node SDK's type (spec §2.2). */
+/** What Sigil's getAction answers beyond the node SDK's type (docs/wire-protocol.md §4.6). */
 type ActionDetails = GetActionResponse & {
   ruleIds: string[];
   priorityRuleId?: string;

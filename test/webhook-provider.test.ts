@@ -362,7 +362,7 @@ describe('X-Signature-V2 (signatureV2)', () => {
   const body =
     '{"version":1,"id":"e1","source":"https://authsignal.com","time":"2024-01-01T00:00:00.000Z","tenantId":"t1","type":"sms.created","data":{"to":"+6421000000","code":"123456","userId":"u1","idempotencyKey":"ik1","actionCode":"signIn"}}';
 
-  it('matches the test vector of spec §4.1, and the SDK accepts it', () => {
+  it('matches the test vector of docs/wire-protocol.md §7.2, and the SDK accepts it', () => {
     const header = signatureV2(body, ['test_secret_key'], 1700000000);
     expect(header).toBe('t=1700000000,v2=6ruYuu6sAoU8rnjRLevBAT+swQzKT+YSI4ydIVJoz0k');
     // tolerance 0 turns the SDK's timestamp check off, since the vector's t is in the past.

@@ -40,7 +40,7 @@ export interface PurgeResult {
 }
 
 /**
- * Sessions made from a succeeded challenge (spec §2.12). Validation reads the session row on every call,
+ * Sessions made from a succeeded challenge (docs/wire-protocol.md §4.9). Validation reads the session row on every call,
  * with no cache, so a revocation on one node is seen at once by every node.
  */
 export class SessionService {

@@ -87,7 +87,7 @@ export class TokenService {
 
   async sign(claims: ChallengeTokenClaims): Promise<string> {
     // `other` mirrors Authsignal's claim layout; actionCode and idempotencyKey also sit at the top level,
-    // where newer mobile SDKs look first (spec §7).
+    // where newer mobile SDKs look first (docs/wire-protocol.md §6).
     const payload = {
       sub: claims.userId,
       scope: claims.scope,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Sessions (spec §2.12): session clients (an app and its token lifetimes), sessions made from a succeeded
+ * Sessions (docs/wire-protocol.md §4.9): session clients (an app and its token lifetimes), sessions made from a succeeded
  * challenge, and their refresh tokens, kept only as SHA-256 hashes.
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types.

@@ -19,14 +19,14 @@ import { describe } from 'vitest';
  */
 
 /** What every SDK call resolves to (docs/wire-protocol.md §5.3): `data`, or the error fields. */
-export interface SdkResult<T> {
+interface SdkResult<T> {
   data?: T;
   error?: string;
   errorCode?: string;
   errorDescription?: string;
 }
 
-export interface BrowserSdkOptions {
+interface BrowserSdkOptions {
   tenantId: string;
   baseUrl?: string;
   cookieDomain?: string;
@@ -35,7 +35,7 @@ export interface BrowserSdkOptions {
   enableLogging?: boolean;
 }
 
-export interface BrowserSdk {
+interface BrowserSdk {
   /** The device ID, also stored in the `__as_aid` cookie. */
   anonymousId: string;
   setToken(token: string): void;
@@ -68,7 +68,7 @@ const CHROMIUM = process.env.SIGIL_CHROMIUM ?? '/usr/bin/chromium';
  * name, instead of failing; but under CI (`CI` set) a missing Chromium fails at once, so that CI can never
  * pass without having run them.
  */
-export const hasChromium = existsSync(CHROMIUM);
+const hasChromium = existsSync(CHROMIUM);
 /** `describe` for a suite that needs Chromium: skipped when there is none. */
 export const browserSuite = describe.skipIf(!hasChromium);
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
@@ -101,7 +101,7 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 let bundle: Promise<string> | undefined;
 
 /** The browser SDK as one IIFE script that defines `window.AuthsignalBrowser`. Built once per worker. */
-export function bundleBrowserSdk(): Promise<string> {
+function bundleBrowserSdk(): Promise<string> {
   bundle ??= build({
     stdin: { contents: "export { Authsignal } from '@authsignal/browser';", resolveDir: repoRoot, loader: 'js' },
     bundle: true,

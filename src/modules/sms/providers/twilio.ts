@@ -147,7 +147,7 @@ const STATUSES = new Map<string, DeliveryStatus>([
 ]);
 
 /** What Twilio signs for a form callback: the full URL, then every parameter's name and value, sorted by name. */
-export function twilioSigningInput(url: string, params: URLSearchParams): string {
+function twilioSigningInput(url: string, params: URLSearchParams): string {
   const keys = [...new Set(params.keys())].sort();
   return (
     url +

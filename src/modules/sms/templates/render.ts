@@ -1,8 +1,8 @@
 import { invalidRequest } from '../../../errors.js';
 
 /** The variables a template may use. Anything else in braces is refused, so a typo never reaches a phone. */
-export const TEMPLATE_VARIABLES = ['code', 'appName', 'expiresInMinutes'] as const;
-export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
+const TEMPLATE_VARIABLES = ['code', 'appName', 'expiresInMinutes'] as const;
+type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type TemplateVars = Record<TemplateVariable, string | number>;
 
 /** The message a tenant gets until it saves a `default` template of its own. */

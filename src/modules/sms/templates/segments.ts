@@ -1,6 +1,6 @@
 import { SegmentedMessage } from 'sms-segments-calculator';
 
-export type SmsEncoding = 'GSM-7' | 'UCS-2';
+type SmsEncoding = 'GSM-7' | 'UCS-2';
 
 export interface Measure {
   /** GSM-7 when every character is in the GSM 03.38 alphabet or its extension table, else UCS-2. */

@@ -22,7 +22,7 @@ export interface StoredSettings {
 export const MAX_TEMPLATES = 50;
 export const MAX_TEMPLATE_LENGTH = 1000;
 export const MAX_APP_NAME_LENGTH = 50;
-export const SEGMENTS_RANGE = { min: 1, max: 10 } as const;
+const SEGMENTS_RANGE = { min: 1, max: 10 } as const;
 
 const FIELDS = new Set(['appName', 'webOtpDomain', 'androidAppHash', 'maxSegments', 'templates']);
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

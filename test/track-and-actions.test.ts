@@ -330,6 +330,29 @@ describe.each(databases)('track, getAction, updateAction and queryUserActions ($
     ).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('refuses updateAction to CHALLENGE_SUCCEEDED with a 400 and leaves the action as it was', async () => {
+    await m.createConfig('forged', 'CHALLENGE');
+    const tracked = await t.sdk.track({ userId: 'forge-user', action: 'forged' });
+    expect(tracked.state).toBe('CHALLENGE_REQUIRED');
+    const ref = { userId: 'forge-user', action: 'forged', idempotencyKey: tracked.idempotencyKey };
+    for (const state of ['CHALLENGE_SUCCEEDED', 'CHALLENGE_REQUIRED', 'CHALLENGE_FAILED']) {
+      const refused = await t.sdk
+        .updateAction({ ...ref, attributes: { state: state as UserActionState } })
+        .catch((e) => e);
+      expect(refused).toBeInstanceOf(AuthsignalError);
+      expect(refused).toMatchObject({ statusCode: 400, errorCode: 'invalid_request' });
+      expect(refused.errorDescription).toMatch(/^updateAction may set state to ALLOW, BLOCK, REVIEW_REQUIRED/);
+    }
+    const action = await getAction(ref);
+    expect(action.state).toBe('CHALLENGE_REQUIRED');
+    expect(action.stateHistory.map((h) => [h.state, h.reason])).toEqual([['CHALLENGE_REQUIRED', 'rules']]);
+    // No forged success reaches the backend: the track token still does not validate.
+    expect(await t.sdk.validateChallenge({ action: 'forged', token: tracked.token })).toMatchObject({
+      isValid: false,
+      state: 'CHALLENGE_REQUIRED',
+    });
+  });
+
   it('lists a user’s actions newest first, filtered by fromDate, codes and state', async () => {
     await m.createConfig('qBlocked', 'BLOCK');
     const start = clock.now();

@@ -2,7 +2,8 @@ import type { Deps } from '../../deps.js';
 import { invalidRequest, notFound } from '../../errors.js';
 import type { ActionRow } from '../../storage/schema.js';
 import { iso } from '../users/users.js';
-import { ACTION_STATES, type ActionState } from './actions.js';
+import { ACTION_STATES } from './actions.js';
+import { type ActionEvent, isActionState, REFUSED, refusal, transition } from './state-machine.js';
 
 /** getAction: the action's record, with its rules, attributes and state history. */
 export async function getAction(d: Deps, tenantId: string, userId: string, actionCode: string, key: string) {
@@ -22,7 +23,11 @@ export async function getAction(d: Deps, tenantId: string, userId: string, actio
   };
 }
 
-/** updateAction: an operator's decision, for example REVIEW_REQUIRED → REVIEW_SUCCEEDED. */
+/**
+ * updateAction: an operator's decision, for example REVIEW_REQUIRED → REVIEW_SUCCEEDED (the portal's review
+ * queue). The state machine allows ALLOW, BLOCK and REVIEW_* from any state and never a CHALLENGE_* state:
+ * setting CHALLENGE_SUCCEEDED would forge a passed challenge. A refused state is a 400.
+ */
 export async function updateAction(
   d: Deps,
   tenantId: string,
@@ -31,11 +36,15 @@ export async function updateAction(
   key: string,
   body: { state?: unknown },
 ) {
-  if (typeof body.state !== 'string' || !(ACTION_STATES as readonly string[]).includes(body.state)) {
-    throw invalidRequest(`state must be one of ${ACTION_STATES.join(', ')}`);
+  if (!isActionState(body.state)) throw invalidRequest(`state must be one of ${ACTION_STATES.join(', ')}`);
+  const event: ActionEvent = { reason: 'api', to: body.state };
+  const action = await requireAction(d, tenantId, userId, actionCode, key);
+  const from = isActionState(action.state) ? action.state : undefined;
+  if (!from || transition(from, event) === REFUSED) throw invalidRequest(refusal(from ?? 'NEW', event));
+  // The same table guards the UPDATE itself, so a concurrent change cannot slip past it.
+  if (!(await d.actions.setState(tenantId, key, { event, now: d.clock.now() }))) {
+    throw invalidRequest(refusal(from, event));
   }
-  await requireAction(d, tenantId, userId, actionCode, key);
-  await d.actions.setState(tenantId, key, { state: body.state as ActionState, now: d.clock.now(), reason: 'api' });
   return getAction(d, tenantId, userId, actionCode, key);
 }
 

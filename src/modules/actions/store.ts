@@ -1,19 +1,34 @@
 import type { Db } from '../../storage/db.js';
 import type { ActionRow, ActionStateChangeRow } from '../../storage/schema.js';
-import type { ActionState } from './actions.js';
-
-/** What moved an action into a state; kept in its history. */
-export type StateReason = 'rules' | 'challenge_sent' | 'delivery_failed' | 'verified' | 'max_attempts' | 'api';
+import {
+  type ActionEvent,
+  createsAction,
+  isActionState,
+  movableFrom,
+  NEW,
+  REFUSED,
+  type StateReason,
+  targetOf,
+  transition,
+  VALIDATABLE_STATE,
+} from './state-machine.js';
 
 export type NewAction = Omit<ActionRow, 'attributes' | 'rule_ids' | 'priority_rule_id' | 'validated_at'> &
   Partial<Pick<ActionRow, 'attributes' | 'rule_ids' | 'priority_rule_id'>>;
 
-/** Actions and their state history. Every change of state writes a history row in the same transaction. */
+/**
+ * Actions and their state history. Every change of state writes a history row in the same transaction, and
+ * takes its target and its allowed `from` states from the state machine (`state-machine.ts`), applied with
+ * one conditional statement so that a concurrent change cannot slip past the table.
+ */
 export class ActionStore {
   constructor(private readonly db: Db) {}
 
   /** Inserts the action unless its idempotency key exists; true when this call created it. */
-  async insertIfAbsent(row: NewAction, reason: StateReason, db: Db = this.db): Promise<boolean> {
+  async insertIfAbsent(row: NewAction, reason: 'rules', db: Db = this.db): Promise<boolean> {
+    if (!isActionState(row.state) || transition(NEW, { reason, to: row.state }) === REFUSED) {
+      throw new Error(`an action cannot be created in state ${row.state}`);
+    }
     const inserted = await db
       .insertInto('actions')
       .values(complete(row))
@@ -25,23 +40,27 @@ export class ActionStore {
   }
 
   /**
-   * Creates the action, or moves an existing one with this idempotency key to the row's state, but only
-   * from one of `movableFrom`: a new challenge must never reopen an action that rules blocked, that awaits
-   * review, or that already succeeded. Returns whether the state was written.
+   * Creates the action in the event's state, or moves an existing one with this idempotency key there, but
+   * only from the states the table allows: a new challenge must never reopen an action that rules blocked,
+   * that awaits review, or that already succeeded. Returns whether the state was written.
    */
-  async upsert(row: NewAction, reason: StateReason, movableFrom: ActionState[], db: Db = this.db): Promise<boolean> {
-    const written = await db
-      .insertInto('actions')
-      .values(complete(row))
-      .onConflict((oc) =>
-        oc
-          .columns(['tenant_id', 'idempotency_key'])
-          .doUpdateSet({ state: row.state, state_updated_at: row.state_updated_at, updated_at: row.updated_at })
-          .where('actions.state', 'in', movableFrom),
-      )
+  async upsert(row: Omit<NewAction, 'state'>, event: ActionEvent, db: Db = this.db): Promise<boolean> {
+    const state = targetOf(event);
+    const from = movableFrom(event);
+    if (!state || !createsAction(event)) throw new Error(`reason ${event.reason} cannot create an action`);
+    const insert = db.insertInto('actions').values(complete({ ...row, state }));
+    const written = await (from.length === 0
+      ? insert.onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+      : insert.onConflict((oc) =>
+          oc
+            .columns(['tenant_id', 'idempotency_key'])
+            .doUpdateSet({ state, state_updated_at: row.state_updated_at, updated_at: row.updated_at })
+            .where('actions.state', 'in', from),
+        )
+    )
       .returning('idempotency_key')
       .executeTakeFirst();
-    if (written) await this.recordState(row.tenant_id, row.idempotency_key, row.state, reason, row.updated_at, db);
+    if (written) await this.recordState(row.tenant_id, row.idempotency_key, state, event.reason, row.updated_at, db);
     return written !== undefined;
   }
 
@@ -54,26 +73,32 @@ export class ActionStore {
       .executeTakeFirst();
   }
 
-  /** Moves the action to `state`, only from one of `from` when given. */
+  /**
+   * Moves the action as `change.event` says, only from a state the table allows for it (one conditional
+   * UPDATE). False when the action does not exist or its state refuses the event.
+   */
   async setState(
     tenantId: string,
     idempotencyKey: string,
-    change: { state: ActionState; now: number; reason: StateReason; verificationMethod?: string; from?: ActionState[] },
+    change: { event: ActionEvent; now: number; verificationMethod?: string },
     db: Db = this.db,
   ): Promise<boolean> {
-    let query = db
+    const state = targetOf(change.event);
+    const from = movableFrom(change.event);
+    if (!state || from.length === 0) return false;
+    const query = db
       .updateTable('actions')
       .set({
-        state: change.state,
+        state,
         state_updated_at: change.now,
         updated_at: change.now,
         ...(change.verificationMethod ? { verification_method: change.verificationMethod } : {}),
       })
       .where('tenant_id', '=', tenantId)
-      .where('idempotency_key', '=', idempotencyKey);
-    if (change.from) query = query.where('state', 'in', change.from);
+      .where('idempotency_key', '=', idempotencyKey)
+      .where('state', 'in', from);
     const changed = Number((await query.executeTakeFirst()).numUpdatedRows) > 0;
-    if (changed) await this.recordState(tenantId, idempotencyKey, change.state, change.reason, change.now, db);
+    if (changed) await this.recordState(tenantId, idempotencyKey, state, change.event.reason, change.now, db);
     return changed;
   }
 
@@ -95,7 +120,7 @@ export class ActionStore {
       .set({ validated_at: now })
       .where('tenant_id', '=', tenantId)
       .where('idempotency_key', '=', idempotencyKey)
-      .where('state', '=', 'CHALLENGE_SUCCEEDED')
+      .where('state', '=', VALIDATABLE_STATE)
       .where('validated_at', 'is', null)
       .returning('idempotency_key')
       .executeTakeFirst();

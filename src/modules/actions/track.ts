@@ -3,7 +3,7 @@ import { invalidRequest } from '../../errors.js';
 import { countryOfIp } from '../../lib/ip-country.js';
 import { phoneAttribute, phoneCountry } from '../../lib/phone.js';
 import type { ActionRow, AuthenticatorRow } from '../../storage/schema.js';
-import { parseScopes } from '../challenges/otp.js';
+import { formatScopes, requestScopes } from '../challenges/scopes.js';
 import { enrollmentView } from '../users/users.js';
 import { ACTION_CODE_PATTERN } from './actions.js';
 import { type CompiledRule, evaluate, stateOf } from './rules.js';
@@ -161,14 +161,11 @@ function checkRedirectUrl(value: string): void {
   if (SCRIPT_SCHEMES.has(url.protocol)) throw invalidRequest(`redirectUrl may not use the ${url.protocol} scheme`);
 }
 
+/** The token's scope: what track was asked for, and always read:authenticators. */
 function scopeOf(scope: unknown): string {
-  try {
-    const scopes = parseScopes(scope);
-    scopes.add('read:authenticators');
-    return [...scopes].join(' ');
-  } catch (err) {
-    throw invalidRequest((err as Error).message);
-  }
+  const scopes = requestScopes(scope);
+  scopes.add('read:authenticators');
+  return formatScopes(scopes);
 }
 
 async function velocityCounts(

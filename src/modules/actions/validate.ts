@@ -1,5 +1,6 @@
 import type { TokenService } from '../tokens/service.js';
 import { TokenError } from '../tokens/service.js';
+import { VALIDATABLE_STATE } from './state-machine.js';
 import type { ActionStore } from './store.js';
 
 export interface ValidateRequest {
@@ -41,7 +42,7 @@ export async function validateChallenge(
   if (!action || action.user_id !== claims.userId || action.action_code !== claims.actionCode) {
     return { isValid: false, error: 'The action for this token no longer exists.' };
   }
-  const succeeded = action.state === 'CHALLENGE_SUCCEEDED';
+  const succeeded = action.state === VALIDATABLE_STATE;
   const firstValidation = succeeded && (await actions.markValidated(tenantId, action.idempotency_key, now));
   return {
     isValid: firstValidation,

@@ -1,11 +1,12 @@
 import { ApiError, invalidRequest, notFound } from '../../errors.js';
 import { normalisePhone } from '../../lib/phone.js';
 import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
-import { ACTION_CODE_PATTERN, type ActionState } from '../actions/actions.js';
+import { ACTION_CODE_PATTERN } from '../actions/actions.js';
 import { DeliveryError, recordAttempts } from '../sms/dispatcher.js';
 import { composeOtpMessage } from '../sms/templates/render.js';
 import type { ChallengeDeps } from './deps.js';
-import { hashCode, parseScopes } from './otp.js';
+import { hashCode } from './otp.js';
+import { enrollmentScopes, formatScopes, requestScopes, type Scope } from './scopes.js';
 
 export interface InitiateRequest {
   verificationMethod?: string;
@@ -40,8 +41,8 @@ export async function initiateChallenge(
   if (!req.action) throw invalidRequest('action is required');
   if (!ACTION_CODE_PATTERN.test(req.action)) throw invalidRequest('action must match ^[a-zA-Z0-9_-]{1,64}$');
   const phone = normalisePhone(req.phoneNumber);
-  const scopes = scopesOf(req.scope);
-  const enrolls = scopes.has('add:authenticators') || scopes.has('update:authenticators');
+  const scopes = requestScopes(req.scope);
+  const enrolls = enrollmentScopes(scopes).length > 0;
   if (enrolls && !req.userId)
     throw invalidRequest('userId is required with scope add:authenticators or update:authenticators');
   if (req.userId) await checkScopeAllowsNumber(d, tenantId, req.userId, phone.e164, scopes);
@@ -59,7 +60,7 @@ export async function initiateChallenge(
     action_code: req.action,
     verification_method: 'SMS',
     phone_number: phone.e164,
-    scope: scopes.size > 0 ? [...scopes].join(' ') : null,
+    scope: scopes.size > 0 ? formatScopes(scopes) : null,
     locale: req.locale ?? null,
     code_hash: hashCode(d.keyring.otpKey, id, code),
     attempts: 0,
@@ -93,14 +94,13 @@ export async function initiateChallenge(
         idempotency_key: idempotencyKey,
         user_id: req.userId ?? null,
         action_code: action,
-        state: outcome.ok ? 'CHALLENGE_REQUIRED' : 'CHALLENGE_FAILED',
         state_updated_at: now,
         verification_method: null,
         created_at: now,
         updated_at: now,
       },
-      outcome.ok ? 'challenge_sent' : 'delivery_failed',
-      CHALLENGEABLE_STATES,
+      // The state machine moves only ALLOW and CHALLENGE_* actions: a code never reopens a closed one.
+      { reason: outcome.ok ? 'challenge_sent' : 'delivery_failed' },
       trx,
     );
     await d.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code }, trx);
@@ -144,12 +144,6 @@ async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: 
 }
 
 /**
- * The states a new challenge may move an action from. A verified code only moves CHALLENGE_REQUIRED to
- * CHALLENGE_SUCCEEDED, so an action that rules blocked or sent to review stays so whatever codes pass.
- */
-export const CHALLENGEABLE_STATES: ActionState[] = ['ALLOW', 'CHALLENGE_REQUIRED', 'CHALLENGE_FAILED'];
-
-/**
  * SMS pumping defence: a number gets at most `maxSendsPerNumberPerHour` codes an hour, whichever
  * challenges and resends they come from. Counted in the database, so it holds across nodes; concurrent
  * requests can overshoot it by the few in flight.
@@ -189,14 +183,6 @@ async function sendCode(d: ChallengeDeps, row: ChallengeRow, code: string): Prom
   }
 }
 
-function scopesOf(scope: unknown): Set<string> {
-  try {
-    return parseScopes(scope);
-  } catch (err) {
-    throw invalidRequest((err as Error).message);
-  }
-}
-
 /**
  * Authenticator binding (spec §8): `add` may not silently replace another number, and `update` needs
  * an existing SMS authenticator to update.
@@ -206,7 +192,7 @@ async function checkScopeAllowsNumber(
   tenantId: string,
   userId: string,
   e164: string,
-  scopes: Set<string>,
+  scopes: Set<Scope>,
 ) {
   const add = scopes.has('add:authenticators');
   const update = scopes.has('update:authenticators');

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { cryptoRandom } from '../../lib/random.js';
-import { codeMatches, hashCode, parseScopes } from './otp.js';
+import { codeMatches, hashCode } from './otp.js';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
@@ -27,15 +27,6 @@ describe('OTP hashing and comparison', () => {
     expect(codeMatches(key, 'c', '', hash)).toBe(false);
     expect(codeMatches(key, 'other', '004211', hash)).toBe(false);
     expect(vi.mocked(crypto.timingSafeEqual)).toHaveBeenCalledTimes(4);
-  });
-
-  it('parses scopes and refuses unknown ones', () => {
-    expect([...parseScopes('add:authenticators  update:authenticators')]).toEqual([
-      'add:authenticators',
-      'update:authenticators',
-    ]);
-    expect(parseScopes(undefined).size).toBe(0);
-    expect(() => parseScopes('admin')).toThrow(/Unknown scope/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { invalidRequest, notFound } from '../../errors.js';
 import type { ChallengeDeps } from './deps.js';
 import { codeMatches, VERIFICATION_FAILURE } from './otp.js';
+import { enrollmentScopes, grantedScopes } from './scopes.js';
 
 export type VerifyResponse =
   | { isVerified: true; phoneNumber: string; verificationMethod: 'SMS' }
@@ -26,12 +27,7 @@ export async function verifyChallenge(
     const row = await d.challenges.countAttempt(tenantId, req.challengeId, trx);
     if (!row) return undefined;
     if (row.attempts > row.max_attempts) {
-      await d.actions.setState(
-        tenantId,
-        row.idempotency_key,
-        { state: 'CHALLENGE_FAILED', now, reason: 'max_attempts', from: ['CHALLENGE_REQUIRED'] },
-        trx,
-      );
+      await d.actions.setState(tenantId, row.idempotency_key, { event: { reason: 'max_attempts' }, now }, trx);
       return { isVerified: false, failureReason: VERIFICATION_FAILURE.maxAttempts };
     }
     if (row.expires_at <= now || row.failed_reason !== null) return invalidOrExpired;
@@ -40,18 +36,11 @@ export async function verifyChallenge(
     await d.actions.setState(
       tenantId,
       row.idempotency_key,
-      {
-        state: 'CHALLENGE_SUCCEEDED',
-        now,
-        reason: 'verified',
-        verificationMethod: 'SMS',
-        from: ['CHALLENGE_REQUIRED'],
-      },
+      { event: { reason: 'verified' }, now, verificationMethod: 'SMS' },
       trx,
     );
     // Only an explicit scope lets a verified code change a user's authenticators.
-    const scopes = new Set((row.scope ?? '').split(' '));
-    if (row.user_id && (scopes.has('add:authenticators') || scopes.has('update:authenticators'))) {
+    if (row.user_id && enrollmentScopes(grantedScopes(row.scope)).length > 0) {
       await d.users.enrollSms(tenantId, row.user_id, row.phone_number, trx, row.authenticator_id ?? undefined);
     }
     return { isVerified: true, phoneNumber: row.phone_number, verificationMethod: 'SMS' };

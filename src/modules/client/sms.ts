@@ -1,16 +1,12 @@
 import type { Deps } from '../../deps.js';
 import { ApiError, invalidRequest } from '../../errors.js';
 import type { ActionRow } from '../../storage/schema.js';
+import { isClosed } from '../actions/state-machine.js';
 import { initiateChallenge } from '../challenges/initiate.js';
+import { enrollmentScopes, formatScopes, grantedScopes, MANAGE_SCOPE } from '../challenges/scopes.js';
 import { verifyChallenge } from '../challenges/verify.js';
 import type { ChallengeTokenClaims } from '../tokens/service.js';
 import { authenticatorView } from '../users/users.js';
-
-/** After a passed challenge the new token may manage authenticators (spec §8), for 10 minutes. */
-const MANAGE_SCOPE = 'read:authenticators add:authenticators update:authenticators remove:authenticators';
-
-/** Actions that a code must not unlock: rules blocked them, or a person decides. */
-const CLOSED_STATES = new Set(['BLOCK', 'REVIEW_REQUIRED', 'REVIEW_SUCCEEDED', 'REVIEW_FAILED']);
 
 /**
  * A token holder could otherwise start challenges without end (each enroll names a new number, and
@@ -28,7 +24,8 @@ async function requireOpenAction(d: Deps, token: ChallengeTokenClaims) {
   const action = await d.actions.get(token.tenantId, token.idempotencyKey);
   if (!action || action.user_id !== token.userId)
     throw new ApiError('unauthorized', 'The action of this token no longer exists.');
-  if (CLOSED_STATES.has(action.state)) {
+  // Actions that a code must not unlock: rules blocked them, or a person decides.
+  if (isClosed(action.state)) {
     throw new ApiError('forbidden', `This action is ${action.state}: it cannot be completed with a challenge.`);
   }
   return action;
@@ -82,7 +79,7 @@ export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumbe
   const { tenantId, userId, idempotencyKey, actionCode } = token;
   const action = await requireOpenAction(d, token);
   const existing = await d.users.store.authenticators(tenantId, userId);
-  const granted = token.scope.split(' ').filter((s) => s === 'add:authenticators' || s === 'update:authenticators');
+  const granted = enrollmentScopes(grantedScopes(token.scope));
   if (existing.length > 0 && granted.length === 0) {
     throw new ApiError(
       'forbidden',
@@ -98,7 +95,7 @@ export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumbe
     phoneNumber,
     idempotencyKey,
     locale: trackedLocale(action),
-    scope: existing.length === 0 ? 'add:authenticators' : granted.join(' '),
+    scope: existing.length === 0 ? 'add:authenticators' : formatScopes(granted),
     authenticatorId,
   });
   return { userAuthenticatorId: authenticatorId, userId };

@@ -1,49 +1,28 @@
-/**
- * The SMS dispatcher's own overhead: what SmsDispatcher.send() adds per message on top of the provider's
- * own send(). See bench/README.md ("Dispatcher overhead"). No server and no database: the dispatcher is
- * built in this process as test/sms-dispatcher.test.ts builds it, from src/ (through tsx, no build).
- *
- *   npx tsx bench/dispatcher.ts [--messages 200000] [--warmup-messages 20000] [--rounds 10]
- *                               [--in-flight 64] [--http-messages 5000] [--no-http] [--no-write]
- *   npm run bench -- --flow dispatcher [--messages N] [--in-flight N]
- *
- * 1. Instant provider: a provider type registered for the run in providerDefinitions, whose send() answers
- *    at once. (a) its send() called directly, (b) SmsDispatcher.send() with it as the tenant's only
- *    provider: config list, adapter creation, breaker lookup (SHA-256 of the config), the cockatiel breaker,
- *    AbortSignal.timeout, the attempt row (a UUID). Sequentially, each message timed alone (--messages per
- *    variant, in --rounds blocks that alternate direct and dispatcher, after --warmup-messages of each);
- *    then concurrently, --in-flight messages in flight, for messages/s. The event loop turns every 256
- *    messages and a full GC runs after each block; that background time is charged to the block's variant
- *    ("all-in" mean).
- * 2. Twilio fake over HTTP (test/fakes/twilio.ts, in this process): the Twilio adapter's send() directly
- *    against the dispatcher with the fake as provider, sequentially (--http-messages per variant).
- *
- * Writes bench/results/<time>-dispatcher.json unless --no-write.
- */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { systemClock } from '../src/lib/clock.js';
 import { cryptoRandom } from '../src/lib/random.js';
 import type { ProviderConfig, SmsConfigService } from '../src/modules/sms/config-service.js';
 import { type DispatchOptions, SmsDispatcher } from '../src/modules/sms/dispatcher.js';
 import { providerDefinitions } from '../src/modules/sms/providers/index.js';
-import type {
-  ProviderContext,
-  ProviderDefinition,
-  SendResult,
-  SmsMessage,
-} from '../src/modules/sms/providers/provider.js';
+import type { ProviderContext, ProviderDefinition, SmsMessage } from '../src/modules/sms/providers/provider.js';
 import { startTwilioFake } from '../test/fakes/twilio.js';
-import { adapterContext, message } from '../test/sms-providers/context.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { adapterContext } from '../test/sms-providers/context.js';
+import {
+  type ConcurrentResult,
+  compareConcurrent,
+  compareSequential,
+  messagePool,
+  type SequentialResult,
+  type Throughput,
+  type Variant,
+} from './lib/dispatch-measure.js';
+import { gitState, machineBusyOver } from './lib/machine.js';
+import { ROOT } from './lib/paths.js';
 
 /** The server's defaults (src/config.ts), as the issue asks. */
 const DISPATCH_OPTIONS: DispatchOptions = {
@@ -99,229 +78,6 @@ function parseOptions(): Options {
 // What is measured
 
 /** One way of sending a message: a provider's send() directly, or the dispatcher's. */
-type Send = (m: SmsMessage) => Promise<SendResult>;
-
-interface Variant {
-  name: 'direct' | 'dispatcher';
-  send: Send;
-}
-
-/** Messages reused round robin: building one per send would be measured too. */
-const POOL_SIZE = 1024;
-
-/** Valid NZ mobile numbers, +642150xxxxx: clear of the fakes' magic numbers (+64211000001…). */
-function messagePool(): SmsMessage[] {
-  return Array.from({ length: POOL_SIZE }, (_, i) => message(`+642150${String(i).padStart(5, '0')}`));
-}
-
-/**
- * A server's event loop ends its job between requests; a loop of sends that resolve at once never would, and
- * V8 keeps every WeakRef target of a job alive until it ends (AbortSignal.timeout() makes one per signal), so
- * that the heap would grow through a whole block. The loops let the event loop turn every this many
- * messages; the time it takes (timers, finalizers) is charged to the variant as background time.
- */
-const YIELD_EVERY = 256;
-const turn = () => new Promise<void>((ok) => setImmediate(ok));
-
-setFlagsFromString('--expose-gc');
-/** V8's gc(), without --expose-gc on the command line: a context made after the flag is set has it. */
-const gc = runInNewContext('gc') as () => void;
-
-/**
- * After a block: a full garbage collection and two turns of the event loop (finalizers, which clear the
- * timers of collected AbortSignal.timeout() signals), so that one variant's garbage is not collected in the
- * other's block. Returns its time in µs, charged to the block's variant.
- */
-async function settle(): Promise<number> {
-  const t = performance.now();
-  gc();
-  await turn();
-  await turn();
-  return (performance.now() - t) * 1000;
-}
-
-/**
- * Sends `count` messages one after the other, each timed alone (µs) into `out` from `at`. Returns the
- * untimed background time in µs: the event loop's turns between messages.
- */
-async function sequential(
-  send: Send,
-  pool: SmsMessage[],
-  count: number,
-  out: Float64Array,
-  at: number,
-): Promise<number> {
-  let backgroundUs = 0;
-  for (let i = 0; i < count; i++) {
-    const m = pool[i % POOL_SIZE] as SmsMessage;
-    const t = performance.now();
-    const r = await send(m);
-    out[at + i] = (performance.now() - t) * 1000;
-    if (typeof r.providerMessageId !== 'string') throw new Error('a send returned no providerMessageId');
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) {
-      const y = performance.now();
-      await turn();
-      backgroundUs += (performance.now() - y) * 1000;
-    }
-  }
-  return backgroundUs;
-}
-
-/** Sends `count` messages with `inFlight` in flight (closed loop); returns the wall time in µs. */
-async function concurrent(send: Send, pool: SmsMessage[], count: number, inFlight: number): Promise<number> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const r = await send(pool[i % POOL_SIZE] as SmsMessage);
-      if (typeof r.providerMessageId !== 'string') throw new Error('a send returned no providerMessageId');
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await turn();
-    }
-  };
-  const t = performance.now();
-  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
-  return (performance.now() - t) * 1000;
-}
-
-/** Splits `total` into `rounds` near-equal parts. */
-const parts = (total: number, rounds: number) =>
-  Array.from({ length: rounds }, (_, r) => Math.floor((total * (r + 1)) / rounds) - Math.floor((total * r) / rounds));
-
-interface StatsUs {
-  count: number;
-  meanUs: number;
-  p50Us: number;
-  p90Us: number;
-  p99Us: number;
-  maxUs: number;
-}
-
-function stats(samples: Float64Array): StatsUs {
-  const s = Float64Array.from(samples).sort();
-  const n = s.length;
-  const at = (p: number) => (n === 0 ? 0 : (s[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))] ?? 0));
-  const r = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    count: n,
-    meanUs: r(n === 0 ? 0 : s.reduce((a, b) => a + b, 0) / n),
-    p50Us: r(at(50)),
-    p90Us: r(at(90)),
-    p99Us: r(at(99)),
-    maxUs: r(n === 0 ? 0 : (s[n - 1] ?? 0)),
-  };
-}
-
-interface SequentialResult {
-  messagesPerVariant: number;
-  direct: StatsUs & { allInMeanUs: number };
-  dispatcher: StatsUs & { allInMeanUs: number };
-  /** Dispatcher minus direct, statistic by statistic (not the percentile of the differences). */
-  added: { meanUs: number; p50Us: number; p90Us: number; p99Us: number; allInMeanUs: number };
-}
-
-/**
- * Both variants, sequentially: a warm-up of each, then `rounds` blocks of each that alternate which
- * goes first, so that drift in the machine's load falls on both alike. `allInMeanUs` adds to the timed
- * sends the variant's background time (the event loop's turns and the collection after each block) per
- * message: the garbage and timers a send leaves are part of its cost.
- */
-async function compareSequential(
-  variants: [Variant, Variant],
-  pool: SmsMessage[],
-  messages: number,
-  warmup: number,
-  rounds: number,
-  between: () => void = () => {},
-): Promise<SequentialResult> {
-  const scratch = new Float64Array(Math.max(warmup, 1));
-  for (const v of variants) await sequential(v.send, pool, warmup, scratch, 0);
-  between();
-  await settle();
-  const samples = { direct: new Float64Array(messages), dispatcher: new Float64Array(messages) };
-  const filled = { direct: 0, dispatcher: 0 };
-  const backgroundUs = { direct: 0, dispatcher: 0 };
-  for (const [r, count] of parts(messages, rounds).entries()) {
-    const order = r % 2 === 0 ? variants : ([variants[1], variants[0]] as const);
-    for (const v of order) {
-      backgroundUs[v.name] += await sequential(v.send, pool, count, samples[v.name], filled[v.name]);
-      filled[v.name] += count;
-      between();
-      backgroundUs[v.name] += await settle();
-    }
-  }
-  const r3 = (x: number) => Math.round(x * 1000) / 1000;
-  const withBackground = (name: Variant['name']) => {
-    const st = stats(samples[name]);
-    return { ...st, allInMeanUs: r3(st.meanUs + backgroundUs[name] / messages) };
-  };
-  const direct = withBackground('direct');
-  const dispatcher = withBackground('dispatcher');
-  const d = (k: 'meanUs' | 'p50Us' | 'p90Us' | 'p99Us' | 'allInMeanUs') => r3(dispatcher[k] - direct[k]);
-  return {
-    messagesPerVariant: messages,
-    direct,
-    dispatcher,
-    added: {
-      meanUs: d('meanUs'),
-      p50Us: d('p50Us'),
-      p90Us: d('p90Us'),
-      p99Us: d('p99Us'),
-      allInMeanUs: d('allInMeanUs'),
-    },
-  };
-}
-
-interface Throughput {
-  messagesPerS: number;
-  /** Wall time per message, the collection after each block included: with one thread, what each costs. */
-  usPerMessage: number;
-}
-
-interface ConcurrentResult {
-  inFlight: number;
-  messagesPerVariant: number;
-  direct: Throughput;
-  dispatcher: Throughput;
-  addedUsPerMessage: number;
-}
-
-async function compareConcurrent(
-  variants: [Variant, Variant],
-  pool: SmsMessage[],
-  messages: number,
-  warmup: number,
-  rounds: number,
-  inFlight: number,
-): Promise<ConcurrentResult> {
-  for (const v of variants) await concurrent(v.send, pool, warmup, inFlight);
-  await settle();
-  // Wall time of each block, plus the collection after it: see compareSequential.
-  const wallUs = { direct: 0, dispatcher: 0 };
-  for (const [r, count] of parts(messages, rounds).entries()) {
-    const order = r % 2 === 0 ? variants : ([variants[1], variants[0]] as const);
-    for (const v of order) {
-      wallUs[v.name] += await concurrent(v.send, pool, count, inFlight);
-      wallUs[v.name] += await settle();
-    }
-  }
-  const of = (us: number): Throughput => ({
-    messagesPerS: Math.round(messages / (us / 1e6)),
-    usPerMessage: Math.round((us / messages) * 1000) / 1000,
-  });
-  const direct = of(wallUs.direct);
-  const dispatcher = of(wallUs.dispatcher);
-  return {
-    inFlight,
-    messagesPerVariant: messages,
-    direct,
-    dispatcher,
-    addedUsPerMessage: Math.round((dispatcher.usPerMessage - direct.usPerMessage) * 1000) / 1000,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The dispatcher and the providers
-
 function newDispatcher(providers: ProviderConfig[], context: ProviderContext): SmsDispatcher {
   return new SmsDispatcher(
     { list: async () => providers } as unknown as SmsConfigService,
@@ -383,29 +139,6 @@ function printConcurrent(title: string, r: ConcurrentResult): void {
   row('provider send() directly', r.direct);
   row('SmsDispatcher.send()', r.dispatcher);
   console.log(`   ${'added by the dispatcher'.padEnd(34)}${''.padStart(12)}${fmt(r.addedUsPerMessage)}`);
-}
-
-// ---------------------------------------------------------------------------------------------------
-
-function gitState(): { commit: string; srcDirty: boolean } {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  return {
-    commit: git('rev-parse', '--short', 'HEAD') || 'unknown',
-    srcDirty: git('status', '--porcelain', 'src') !== '',
-  };
-}
-
-/** Percent of all cores busy over `ms`: other work on the machine skews the figures. */
-async function machineBusyOver(ms: number): Promise<number> {
-  const ticks = () => {
-    const n = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
-    const total = n.reduce((a, b) => a + b, 0);
-    return { busy: total - (n[3] ?? 0) - (n[4] ?? 0), total };
-  };
-  const a = ticks();
-  await new Promise((ok) => setTimeout(ok, ms));
-  const b = ticks();
-  return Math.round(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 1000) / 10;
 }
 
 async function main(): Promise<void> {

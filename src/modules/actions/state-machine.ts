@@ -39,7 +39,7 @@ const CHALLENGEABLE: readonly FromState[] = [NEW, 'ALLOW', 'CHALLENGE_REQUIRED',
  * CHALLENGE_REQUIRED or CHALLENGE_FAILED would let a code reopen an action that rules blocked or a person
  * reviewed. Only the challenge flow writes those.
  */
-export const TRANSITIONS: {
+const TRANSITIONS: {
   readonly [R in StateReason]: Readonly<Partial<Record<ActionState, readonly FromState[]>>>;
 } = {
   rules: { ALLOW: [NEW], BLOCK: [NEW], CHALLENGE_REQUIRED: [NEW], REVIEW_REQUIRED: [NEW] },

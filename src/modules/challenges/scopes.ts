@@ -1,12 +1,7 @@
 import { invalidRequest } from '../../errors.js';
 
 /** The scopes a challenge token may carry (spec §8). */
-export const SCOPES = [
-  'read:authenticators',
-  'add:authenticators',
-  'update:authenticators',
-  'remove:authenticators',
-] as const;
+const SCOPES = ['read:authenticators', 'add:authenticators', 'update:authenticators', 'remove:authenticators'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Every scope: what a token from a passed Client API challenge may do, for 10 minutes. */

@@ -49,7 +49,7 @@ async function settle(): Promise<number> {
  * Sends `count` messages one after the other, each timed alone (µs) into `out` from `at`. Returns the
  * untimed background time in µs: the event loop's turns between messages.
  */
-export async function sequential(
+async function sequential(
   send: Send,
   pool: SmsMessage[],
   count: number,
@@ -73,7 +73,7 @@ export async function sequential(
 }
 
 /** Sends `count` messages with `inFlight` in flight (closed loop); returns the wall time in µs. */
-export async function concurrent(send: Send, pool: SmsMessage[], count: number, inFlight: number): Promise<number> {
+async function concurrent(send: Send, pool: SmsMessage[], count: number, inFlight: number): Promise<number> {
   let next = 0;
   const worker = async () => {
     while (next < count) {

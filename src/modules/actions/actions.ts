@@ -1,4 +1,4 @@
-/** Action states (spec §3.1). */
+/** Action states (docs/wire-protocol.md §10.1). */
 export const ACTION_STATES = [
   'ALLOW',
   'BLOCK',

@@ -12,7 +12,7 @@ export interface ValidateRequest {
 /**
  * Checks a token against the server-side action it names. The signature only proves who issued the
  * token; the action row decides whether the challenge succeeded, so a later change of state is honoured.
- * Refusals are `200 {isValid:false, error}` (spec §2.6).
+ * Refusals are `200 {isValid:false, error}` (docs/wire-protocol.md §4.4).
  *
  * A success is accepted once. Tokens travel in redirect URLs (the pre-built UI appends `?token=`), where
  * browser history, logs and Referer headers can leak them; a replayed token must not authorise the

@@ -184,7 +184,7 @@ async function sendCode(d: ChallengeDeps, row: ChallengeRow, code: string): Prom
 }
 
 /**
- * Authenticator binding (spec §8): `add` may not silently replace another number, and `update` needs
+ * Authenticator binding (docs/wire-protocol.md §4.10): `add` may not silently replace another number, and `update` needs
  * an existing SMS authenticator to update.
  */
 async function checkScopeAllowsNumber(

@@ -1,6 +1,6 @@
 import { invalidRequest } from '../../errors.js';
 
-/** The scopes a challenge token may carry (spec §8). */
+/** The scopes a challenge token may carry (docs/wire-protocol.md §4.10). */
 const SCOPES = ['read:authenticators', 'add:authenticators', 'update:authenticators', 'remove:authenticators'] as const;
 export type Scope = (typeof SCOPES)[number];
 

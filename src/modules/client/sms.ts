@@ -70,7 +70,7 @@ export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
 
 /**
  * `sms.enroll({phoneNumber})`: sends a code to a number; the authenticator is written once the code is
- * verified. Binding (spec §8): a user with no authenticator may enroll the first one with the token from
+ * verified. Binding (docs/wire-protocol.md §4.10): a user with no authenticator may enroll the first one with the token from
  * track. Otherwise the token needs `add:authenticators` (to add) or `update:authenticators` (to change the
  * number of the user's SMS authenticator), from track or from a passed challenge. Sigil keeps one SMS
  * authenticator per user, so re-enrolling returns that authenticator's ID.

@@ -1,6 +1,7 @@
 import { ApiError, invalidRequest } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
+import { VALIDATABLE_STATE } from '../actions/state-machine.js';
 import type { ActionStore } from '../actions/store.js';
 import { ACCESS_TOKEN_TYP, TokenError, type TokenService } from '../tokens/service.js';
 import type { UserStore } from '../users/store.js';
@@ -81,7 +82,7 @@ export class SessionService {
     if (!action || action.user_id !== claims.userId || action.action_code !== claims.actionCode) {
       throw invalidToken('The action for this token no longer exists.');
     }
-    if (action.state !== 'CHALLENGE_SUCCEEDED') {
+    if (action.state !== VALIDATABLE_STATE) {
       throw invalidRequest(`The challenge for this token has not succeeded: the action is ${action.state}.`);
     }
 

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, type ErrorCode, errorBody } from '../errors.js';
+import { ApiError, type ErrorCode, errorBody, errorCatalogue } from '../errors.js';
 import type { TenantService } from '../modules/tenants/service.js';
 import { requireApiKey } from './auth.js';
 
@@ -24,6 +24,8 @@ const STATUS_CODES = new Map<number, ErrorCode>([
 export function installErrorHandling(app: FastifyInstance, tenants: TenantService): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
+      // pino's err serializer appends `err.cause` to the message and stack ("caused by: …"): the log
+      // of a 5xx shows the error it was translated from.
       if (err.status >= 500) request.log.error({ err }, 'request failed');
       return reply.code(err.status).type('application/json').send(err.toBody());
     }
@@ -47,7 +49,7 @@ export function installErrorHandling(app: FastifyInstance, tenants: TenantServic
     return reply
       .code(500)
       .type('application/json')
-      .send(errorBody('internal_error', 'An unexpected error occurred. It has been logged.'));
+      .send(errorBody('internal_error', errorCatalogue.internal_error.message));
   });
 
   // A wrong key is a 401 before a missing route is a 404: the Go SDK's own suite checks it, and a caller

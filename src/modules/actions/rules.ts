@@ -48,7 +48,7 @@ export function compileConditions(conditions: unknown): Pick<CompiledRule, 'test
     fn = engine.build(conditions) as (data: unknown) => unknown;
     fn(emptyContext());
   } catch (err) {
-    throw invalidRequest(`conditions are not valid JsonLogic: ${describe(err)}`);
+    throw invalidRequest(`conditions are not valid JsonLogic: ${describe(err)}`, { cause: err });
   }
   const velocityWindows = [...variables].flatMap((name) => {
     const match = VELOCITY_PATTERN.exec(name);

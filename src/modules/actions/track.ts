@@ -155,8 +155,10 @@ function checkRedirectUrl(value: string): void {
   let url: URL;
   try {
     url = new URL(value);
-  } catch {
-    throw invalidRequest('redirectUrl must be an absolute URL, for example https://app.example.com/callback');
+  } catch (err) {
+    throw invalidRequest('redirectUrl must be an absolute URL, for example https://app.example.com/callback', {
+      cause: err,
+    });
   }
   if (SCRIPT_SCHEMES.has(url.protocol)) throw invalidRequest(`redirectUrl may not use the ${url.protocol} scheme`);
 }

@@ -1,4 +1,4 @@
-import { ApiError, invalidRequest, notFound } from '../../errors.js';
+import { ApiError, challengeNotFound, invalidRequest } from '../../errors.js';
 import { normalisePhone } from '../../lib/phone.js';
 import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
 import { ACTION_CODE_PATTERN } from '../actions/actions.js';
@@ -125,7 +125,7 @@ async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: 
   });
   if (!row) {
     const current = await d.challenges.get(tenantId, challengeId);
-    if (!current) throw notFound('No challenge with this challengeId exists');
+    if (!current) throw challengeNotFound();
     if (current.verified_at !== null) throw invalidRequest('This challenge is already verified');
     if (current.send_count >= maxSendsPerChallenge) {
       throw new ApiError('too_many_requests', `A code may be sent at most ${maxSendsPerChallenge} times per challenge`);

@@ -1,4 +1,4 @@
-import { invalidRequest, notFound } from '../../errors.js';
+import { challengeNotFound, invalidRequest, notFound } from '../../errors.js';
 import type { ChallengeDeps } from './deps.js';
 import { codeMatches, VERIFICATION_FAILURE } from './otp.js';
 import { enrollmentScopes, grantedScopes } from './scopes.js';
@@ -46,7 +46,7 @@ export async function verifyChallenge(
     return { isVerified: true, phoneNumber: row.phone_number, verificationMethod: 'SMS' };
   });
   if (result) return result;
-  if (!(await d.challenges.get(tenantId, req.challengeId))) throw notFound('No challenge with this challengeId exists');
+  if (!(await d.challenges.get(tenantId, req.challengeId))) throw challengeNotFound();
   return invalidOrExpired; // already verified: a code is accepted once
 }
 
@@ -92,7 +92,7 @@ export async function claimChallenge(
 
 async function claimRefusal(d: ChallengeDeps, tenantId: string, challengeId: string, userId: string, now: number) {
   const current = await d.challenges.get(tenantId, challengeId);
-  if (!current) return notFound('No challenge with this challengeId exists');
+  if (!current) return challengeNotFound();
   if (current.claimed_at !== null) return invalidRequest('This challenge has already been claimed');
   if (current.user_id !== null && current.user_id !== userId) {
     return invalidRequest('This challenge was started for another userId');

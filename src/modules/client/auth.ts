@@ -28,9 +28,11 @@ export function clientAuth(deps: Deps) {
         return;
       } catch (err) {
         if (err instanceof TokenError && err.reason === 'expired') {
-          throw new ApiError('expired_token', 'The token has expired. Obtain a new one from your backend.');
+          throw new ApiError('expired_token', 'The token has expired. Obtain a new one from your backend.', {
+            cause: err,
+          });
         }
-        throw new ApiError('unauthorized', 'The token is invalid.');
+        throw new ApiError('unauthorized', 'The token is invalid.', { cause: err });
       }
     }
     const tenantId = basicUsername(header);

@@ -70,8 +70,8 @@ export class SessionService {
       claims = await this.tokens.verify(req.token, tenantId);
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
-      if (err.reason === 'expired') throw expiredToken('The challenge token has expired.');
-      throw invalidToken('The token is not a valid challenge token of this tenant.');
+      if (err.reason === 'expired') throw expiredToken('The challenge token has expired.', { cause: err });
+      throw invalidToken('The token is not a valid challenge token of this tenant.', { cause: err });
     }
     if (req.action !== undefined && req.action !== claims.actionCode) {
       throw invalidRequest('The token was issued for another action.');
@@ -227,8 +227,9 @@ export class SessionService {
       return readAccessClaims(await this.tokens.verifyClaims(token, tenantId, ACCESS_TOKEN_TYP, options));
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
-      if (err.reason === 'expired') throw expiredToken('The access token has expired. Refresh the session.');
-      throw invalidToken('The access token is invalid.');
+      if (err.reason === 'expired')
+        throw expiredToken('The access token has expired. Refresh the session.', { cause: err });
+      throw invalidToken('The access token is invalid.', { cause: err });
     }
   }
 }

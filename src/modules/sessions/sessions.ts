@@ -96,5 +96,7 @@ export function readAccessClaims(payload: JWTPayload): AccessClaims {
   return { sessionId: sid, userId: sub, clientId: aud, jti, exp };
 }
 
-export const invalidToken = (description: string) => new ApiError('invalid_token', description);
-export const expiredToken = (description: string) => new ApiError('expired_token', description);
+export const invalidToken = (description: string, options?: { cause?: unknown }) =>
+  new ApiError('invalid_token', description, options);
+export const expiredToken = (description: string, options?: { cause?: unknown }) =>
+  new ApiError('expired_token', description, options);

@@ -52,7 +52,7 @@ export class SmsConfigService {
     try {
       return definition.parse(raw as Record<string, unknown>, this.config) as ProviderConfig;
     } catch (err) {
-      if (err instanceof ApiError) throw new ApiError(err.code, `${label}: ${err.description}`);
+      if (err instanceof ApiError) throw new ApiError(err.code, `${label}: ${err.description}`, { cause: err });
       throw err;
     }
   }

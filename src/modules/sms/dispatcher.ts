@@ -9,7 +9,7 @@ import {
   type IBackoff,
 } from 'cockatiel';
 import type { Logger } from 'pino';
-import { ApiError } from '../../errors.js';
+import { ApiError, errorCatalogue } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { maskPhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
@@ -49,7 +49,7 @@ export class DeliveryError extends ApiError {
     base: ApiError,
     readonly attempts: SmsSendRow[],
   ) {
-    super(base.code, base.description, base.status);
+    super(base.code, base.description, { cause: base.cause });
   }
 }
 
@@ -90,12 +90,12 @@ export class SmsDispatcher {
       throw new ApiError(
         'invalid_configuration',
         'No SMS provider is configured for this tenant. Configure one with PUT /v1/management/sms-providers.',
-        400,
       );
     }
     const deadline = this.clock.now() + this.options.sendBudgetMs;
     const attempts: SmsSendRow[] = [];
     const failures: string[] = [];
+    let lastFailure: unknown;
     for (const [index, config] of providers.entries()) {
       const provider = this.create(config);
       if (!provider) continue;
@@ -108,17 +108,24 @@ export class SmsDispatcher {
         if (err instanceof BrokenCircuitError) {
           attempts.push(this.row(message, config.type, attempts, 'skipped', null, 'circuit_open', this.clock.now()));
           failures.push(`${config.type} is skipped for now after repeated failures`);
+          lastFailure = err;
           continue;
         }
         const failure = normalise(err);
         if (failure.kind === 'number') {
-          throw new DeliveryError(new ApiError('invalid_request', scrub(failure.message, message)), attempts);
+          throw new DeliveryError(
+            new ApiError('invalid_request', scrub(failure.message, message), { cause: failure }),
+            attempts,
+          );
         }
         failures.push(scrub(failure.message, message));
+        lastFailure = failure;
       }
     }
     throw new DeliveryError(
-      new ApiError('sms_delivery_failed', `The code could not be delivered. ${failures.join('; ')}`),
+      new ApiError('sms_delivery_failed', `${errorCatalogue.sms_delivery_failed.message} ${failures.join('; ')}`, {
+        cause: lastFailure,
+      }),
       attempts,
     );
   }
@@ -252,10 +259,12 @@ export class SmsDispatcher {
 function normalise(err: unknown): SmsSendError {
   if (err instanceof SmsSendError) return err;
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return new SmsSendError('retryable', 'timeout', 'The SMS provider did not answer in time');
+    return new SmsSendError('retryable', 'timeout', 'The SMS provider did not answer in time', undefined, {
+      cause: err,
+    });
   }
-  if (err instanceof ApiError) return new SmsSendError('route', err.code, err.description);
-  return new SmsSendError('retryable', 'unexpected', 'The SMS provider failed unexpectedly');
+  if (err instanceof ApiError) return new SmsSendError('route', err.code, err.description, undefined, { cause: err });
+  return new SmsSendError('retryable', 'unexpected', 'The SMS provider failed unexpectedly', undefined, { cause: err });
 }
 
 /**

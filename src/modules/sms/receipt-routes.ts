@@ -49,9 +49,9 @@ export const smsReceiptRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
       } catch (err) {
         if (err instanceof ReceiptRefused) {
           req.log.warn({ provider: type, tenantId, reason: err.message }, 'SMS receipt refused');
-          throw new ApiError('unauthorized', `The receipt's signature is not valid: ${err.message}`);
+          throw new ApiError('unauthorized', `The receipt's signature is not valid: ${err.message}`, { cause: err });
         }
-        throw new ApiError('invalid_request', 'The receipt could not be read');
+        throw new ApiError('invalid_request', 'The receipt could not be read', { cause: err });
       }
       const stored = await recordReceipts(deps.db, tenantId, type, receipts, deps.clock.now(), () =>
         deps.random.uuid(),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
-import { notFound } from '../../errors.js';
+import { challengeNotFound } from '../../errors.js';
 import { responses } from '../../http/contract.js';
 import {
   ChallengeParams,
@@ -58,7 +58,7 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
     { schema: { tags, security, params: ChallengeParams, response: responses(DeliveriesReply) } },
     async (req) => {
       const challenge = await deps.challenges.get(req.tenantId, req.params.challengeId);
-      if (!challenge) throw notFound('No challenge with this challengeId exists');
+      if (!challenge) throw challengeNotFound();
       return {
         challengeId: challenge.id,
         attempts: await deliveryTimeline(deps.db, req.tenantId, challenge.id),

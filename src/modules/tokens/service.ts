@@ -37,8 +37,10 @@ export class TokenError extends Error {
   constructor(
     readonly reason: 'expired' | 'invalid',
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
+    this.name = new.target.name;
   }
 }
 
@@ -126,8 +128,9 @@ export class TokenService {
         currentDate: new Date(this.clock.now()),
       }));
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'The token has expired.');
-      throw new TokenError('invalid', 'The token is invalid.');
+      if (err instanceof joseErrors.JWTExpired)
+        throw new TokenError('expired', 'The token has expired.', { cause: err });
+      throw new TokenError('invalid', 'The token is invalid.', { cause: err });
     }
     const other = payload.other as Record<string, unknown> | undefined;
     if (
@@ -154,8 +157,8 @@ export class TokenService {
       const header = decodeProtectedHeader(token);
       kid = header.kid;
       if (header.alg !== ALG) throw new Error('unexpected alg');
-    } catch {
-      throw new TokenError('invalid', 'The token is malformed.');
+    } catch (err) {
+      throw new TokenError('invalid', 'The token is malformed.', { cause: err });
     }
     // The header is the sender's JSON: a `kid` that is no short printable string (an object such as
     // {"$ne": null}, a boolean, NUL) names no key, and must never reach the cache or a query.
@@ -205,9 +208,9 @@ export class TokenService {
       if (err instanceof joseErrors.JWTExpired) {
         // jose checks the signature before the claims, so an expired token's payload is authentic.
         if (options.allowExpired) return err.payload;
-        throw new TokenError('expired', 'The token has expired.');
+        throw new TokenError('expired', 'The token has expired.', { cause: err });
       }
-      throw new TokenError('invalid', 'The token is invalid.');
+      throw new TokenError('invalid', 'The token is invalid.', { cause: err });
     }
   }
 

@@ -23,7 +23,7 @@ export async function queryUsers(deps: Pick<Deps, 'users' | 'tokens'>, tenantId:
   if (q.token) {
     const claims = await deps.tokens.verify(q.token, tenantId).catch((err: unknown) => {
       // A refused token is the caller's mistake; anything else (the database) is not.
-      throw err instanceof TokenError ? invalidRequest('token is invalid or expired') : err;
+      throw err instanceof TokenError ? invalidRequest('token is invalid or expired', { cause: err }) : err;
     });
     userId = claims.userId;
     tokenPayload = { ...claims };

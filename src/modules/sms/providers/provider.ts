@@ -42,8 +42,9 @@ export class SmsSendError extends Error {
     readonly reason: string,
     message: string,
     readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'SmsSendError';
   }
 }

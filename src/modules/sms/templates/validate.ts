@@ -96,7 +96,7 @@ export function parseTemplateText(locale: string, text: unknown): string {
   try {
     checkTemplate(text);
   } catch (err) {
-    if (err instanceof ApiError) throw invalidRequest(`templates.${locale}: ${err.description}`);
+    if (err instanceof ApiError) throw invalidRequest(`templates.${locale}: ${err.description}`, { cause: err });
     throw err;
   }
   return text;

@@ -1,5 +1,4 @@
 import { type PhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max';
-import { invalidRequest } from '../errors.js';
 
 export interface NormalisedPhone {
   /** E.164, for example +64270000000. */
@@ -9,25 +8,49 @@ export interface NormalisedPhone {
 }
 
 /**
+ * Why `normalisePhone` refused its input. The message is the sentence a caller shows to whoever sent
+ * the number, naming the field; lib/ knows nothing of HTTP, so the caller decides what it becomes.
+ */
+export class PhoneNumberError extends Error {
+  constructor(
+    readonly reason: 'required' | 'too_long' | 'unparseable' | 'impossible',
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
  * Parses a phone number in international format and normalises it to E.164, for a number that a code
  * will be sent to. It accepts what libphonenumber deems *possible* (a plausible length for the country
  * code), as Authsignal does: `+6427000000`, which Authsignal's own SDK suites enroll, is possible but
  * not in an assigned range. Refusing unassigned ranges or unwanted line types is a tenant's policy, not
- * a parse error. Something that is no number at all is a 400.
+ * a parse error. Something that is no number at all throws a PhoneNumberError.
  */
 export function normalisePhone(input: unknown, field = 'phoneNumber'): NormalisedPhone {
-  if (typeof input !== 'string' || input.trim() === '') throw invalidRequest(`${field} is required`);
-  if (input.length > 64) throw invalidRequest(`${field} is too long`);
+  if (typeof input !== 'string' || input.trim() === '') {
+    throw new PhoneNumberError('required', field, `${field} is required`);
+  }
+  if (input.length > 64) throw new PhoneNumberError('too_long', field, `${field} is too long`);
   let parsed: PhoneNumber;
   try {
     parsed = parsePhoneNumberWithError(input);
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'unparseable';
     const hint = reason === 'INVALID_COUNTRY' ? ' (use international format with a leading +country code)' : '';
-    throw invalidRequest(`${field} is not a valid phone number: ${reason}${hint}`);
+    throw new PhoneNumberError('unparseable', field, `${field} is not a valid phone number: ${reason}${hint}`, {
+      cause: err,
+    });
   }
   if (!parsed.isPossible()) {
-    throw invalidRequest(`${field} is not a possible phone number for ${parsed.country ?? 'its country code'}`);
+    throw new PhoneNumberError(
+      'impossible',
+      field,
+      `${field} is not a possible phone number for ${parsed.country ?? 'its country code'}`,
+    );
   }
   return { e164: parsed.number, country: parsed.country, type: parsed.getType() };
 }

@@ -1,9 +1,9 @@
 import { ApiError, challengeNotFound, invalidRequest } from '../../errors.js';
-import { normalisePhone } from '../../lib/phone.js';
 import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
 import { ACTION_CODE_PATTERN } from '../actions/actions.js';
 import { DeliveryError, recordAttempts } from '../sms/dispatcher.js';
 import { composeOtpMessage } from '../sms/templates/render.js';
+import { phoneInput } from '../users/phone-input.js';
 import type { ChallengeDeps } from './deps.js';
 import { hashCode } from './otp.js';
 import { enrollmentScopes, formatScopes, requestScopes, type Scope } from './scopes.js';
@@ -40,7 +40,7 @@ export async function initiateChallenge(
     throw invalidRequest(`verificationMethod "${method}" is not supported: Sigil sends SMS codes only`);
   if (!req.action) throw invalidRequest('action is required');
   if (!ACTION_CODE_PATTERN.test(req.action)) throw invalidRequest('action must match ^[a-zA-Z0-9_-]{1,64}$');
-  const phone = normalisePhone(req.phoneNumber);
+  const phone = phoneInput(req.phoneNumber);
   const scopes = requestScopes(req.scope);
   const enrolls = enrollmentScopes(scopes).length > 0;
   if (enrolls && !req.userId)

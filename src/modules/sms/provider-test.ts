@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { ApiError, invalidRequest } from '../../errors.js';
-import { normalisePhone } from '../../lib/phone.js';
+import { phoneInput } from '../users/phone-input.js';
 import type { ProviderConfig } from './config-service.js';
 
 /**
@@ -9,7 +9,7 @@ import type { ProviderConfig } from './config-service.js';
  * answered. Retries apply; failover and the circuit breaker do not, since the point is this provider.
  */
 export async function testProvider(deps: Deps, tenantId: string, phoneNumber: string, choice: unknown) {
-  const phone = normalisePhone(phoneNumber);
+  const phone = phoneInput(phoneNumber);
   const config = await chosenConfig(deps, tenantId, choice);
   const now = deps.clock.now();
   const id = `test-${deps.random.uuid()}`;

@@ -1,8 +1,9 @@
 import { invalidRequest, notFound } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { normalisePhone, phoneAttribute } from '../../lib/phone.js';
+import { phoneAttribute } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { Db } from '../../storage/db.js';
+import { phoneInput } from './phone-input.js';
 import type { UserPatch, UserStore } from './store.js';
 import { attributesView, authenticatorView, enrollmentView, type UserAttributes } from './users.js';
 
@@ -64,7 +65,7 @@ export class UserService {
     if (body.verificationMethod !== 'SMS') {
       throw invalidRequest('verificationMethod must be "SMS": Sigil enrolls SMS authenticators only');
     }
-    const phone = normalisePhone(body.phoneNumber);
+    const phone = phoneInput(body.phoneNumber);
     const authenticator = await this.enrollSms(tenantId, userId, phone.e164);
     return { authenticator: authenticatorView(authenticator) };
   }

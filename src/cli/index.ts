@@ -217,7 +217,7 @@ async function withTenant(tenantId: string, run: (deps: Awaited<ReturnType<typeo
     try {
       await run(deps);
     } catch (err) {
-      if (err instanceof ApiError) throw new Error(err.description);
+      if (err instanceof ApiError) throw new Error(err.description, { cause: err });
       throw err;
     }
   });

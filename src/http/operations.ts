@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Deps } from '../deps.js';
-import { errorBody } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { ping } from '../storage/db.js';
 import { ErrorBody, Reply } from './contract.js';
 
@@ -26,15 +26,13 @@ export const operationsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
         },
       },
     },
-    async (_req, reply) => {
+    async () => {
       try {
         await ping(deps.db);
         return { status: 'ready' as const, database: deps.dbKind };
-      } catch {
-        return reply
-          .code(503)
-          .type('application/json')
-          .send(errorBody('service_unavailable', 'The database is unreachable'));
+      } catch (err) {
+        // The catalogue's status (503) and the shared error handler, which logs why the database failed.
+        throw new ApiError('service_unavailable', 'The database is unreachable', { cause: err });
       }
     },
   );

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 /**
- * Generators of hostile values for the fuzz test (test/fuzz.test.ts): strings that have made servers
+ * Generators of hostile values for the fuzz test (test/http/fuzz.test.ts): strings that have made servers
  * answer 500 before (NUL, prototype keys, lone surrogates, very long ones), values of the wrong type,
  * deep nesting, and JsonLogic with operators that are not JsonLogic's.
  */

@@ -13,7 +13,7 @@ import { basicBrowser, type Exchange, expectError, expectOk, type Header, Wire, 
  * at all on `sms.challenge()` (fetch then sends `Content-Length: 0`, or no length from some
  * engines); the tenant Basic form is base64 of the tenant ID without a colon. The SDK never reads
  * the status: a body with an `error` key is an error. The SDK itself runs in Chromium in
- * test/browser-sdk.test.ts; these are its requests replayed byte for byte.
+ * test/client-api/browser-sdk.test.ts; these are its requests replayed byte for byte.
  */
 describe.each(databases)('browser SDK SMS over the wire ($name)', (db) => {
   let t: TestServer;

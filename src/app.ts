@@ -34,7 +34,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
   installJsonParser(app);
-  installErrorHandling(app, deps.tenants);
+  installErrorHandling(app, deps.tenantService);
   // Before any route: it collects every route's contract into /openapi.json.
   await installOpenApi(app);
   // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (docs/wire-protocol.md §2).
@@ -60,7 +60,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       await v1.register(clientRoutes, { deps, prefix: '/client' });
       await v1.register(smsReceiptRoutes, { deps });
       await v1.register(async (server) => {
-        server.addHook('onRequest', requireApiKey(deps.tenants, 'server'));
+        server.addHook('onRequest', requireApiKey(deps.tenantService, 'server'));
         await server.register(userRoutes, { deps });
         await server.register(challengeRoutes, { deps });
         await server.register(actionRoutes, { deps });
@@ -68,7 +68,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       });
       await v1.register(
         async (management) => {
-          management.addHook('onRequest', requireApiKey(deps.tenants, 'management'));
+          management.addHook('onRequest', requireApiKey(deps.tenantService, 'management'));
           await management.register(smsManagementRoutes, { deps });
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });

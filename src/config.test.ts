@@ -12,9 +12,37 @@ describe('configuration', () => {
   it('defaults to 127.0.0.1:8080, SQLite under the data folder, 6-digit codes for 10 minutes, 5 attempts', () => {
     const dir = dataDir();
     const config = loadConfig({ SIGIL_DATA_DIR: dir, SIGIL_MASTER_KEY: key });
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, apiUrl: 'http://127.0.0.1:8080/v1' });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080' });
     expect(config.databaseUrl).toBe(`sqlite:${join(dir, 'sigil.db')}`);
     expect(config.otp).toMatchObject({ length: 6, ttlSeconds: 600, maxAttempts: 5 });
+  });
+
+  it('is frozen: no code can change a setting once loaded', () => {
+    const config = loadConfig({ SIGIL_MASTER_KEY: key });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.otp)).toBe(true);
+    expect(Object.isFrozen(config.clientOrigins)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.sms as { timeoutMs: number }).timeoutMs = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('takes the public URL from SIGIL_PUBLIC_URL, or HOST and PORT, and leaves it open with PORT=0', () => {
+    const given = loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_PUBLIC_URL: 'https://sigil.example.com/auth/' });
+    expect(given.publicUrl).toBe('https://sigil.example.com/auth');
+    expect(loadConfig({ SIGIL_MASTER_KEY: key, HOST: '0.0.0.0', PORT: '9000' }).publicUrl).toBe(
+      'http://127.0.0.1:9000',
+    );
+    expect(loadConfig({ SIGIL_MASTER_KEY: key, PORT: '0' }).publicUrl).toBeUndefined();
+    expect(() => loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_PUBLIC_URL: 'sigil.example.com' })).toThrow(
+      /SIGIL_PUBLIC_URL must be an absolute http\(s\) URL/,
+    );
+    expect(() => loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_PUBLIC_URL: 'ftp://sigil.example.com' })).toThrow(
+      /SIGIL_PUBLIC_URL/,
+    );
   });
 
   it('never lets a code live longer than 10 minutes', () => {

@@ -7,10 +7,11 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
-  /** The base URL that SDKs use, including `/v1`. */
-  apiUrl: string;
-  /** Whether apiUrl was given (SIGIL_PUBLIC_URL) rather than derived from HOST and PORT. */
-  apiUrlFixed: boolean;
+  /**
+   * Where clients and vendors reach Sigil, without `/v1`: SIGIL_PUBLIC_URL, or derived from HOST and PORT.
+   * Undefined with PORT=0, when only the listening address can tell it (see PublicUrls).
+   */
+  publicUrl: string | undefined;
   dataDir: string;
   /** `sqlite:<path>` or a `postgres://` URL. */
   databaseUrl: string;
@@ -67,7 +68,8 @@ export const OTP_TTL_HARD_MAX_SECONDS = 600;
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+/** Built once and frozen: nothing may change a setting while the server runs. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
   const mode = parseMode(env.NODE_ENV);
   const dev = mode !== 'production';
   const host = env.HOST ?? '127.0.0.1';
@@ -84,12 +86,11 @@ export function loadConfig(env: Env = process.env): Config {
       `SIGIL_OTP_TTL_SECONDS may be at most ${OTP_TTL_HARD_MAX_SECONDS} (NIST SP 800-63B, OWASP ASVS 6.5.5)`,
     );
   }
-  return {
+  return deepFreeze({
     env: mode,
     host,
     port,
-    apiUrl: `${(env.SIGIL_PUBLIC_URL ?? `http://${publicHost}:${port}`).replace(/\/+$/, '')}/v1`,
-    apiUrlFixed: env.SIGIL_PUBLIC_URL !== undefined,
+    publicUrl: publicUrl(env.SIGIL_PUBLIC_URL, publicHost, port),
     dataDir,
     databaseUrl,
     databaseSchema: env.SIGIL_DATABASE_SCHEMA || undefined,
@@ -134,7 +135,30 @@ export function loadConfig(env: Env = process.env): Config {
       appName: env.SIGIL_APP_NAME ?? 'Sigil',
       maxSegments: int(env, 'SIGIL_SMS_MAX_SEGMENTS', 2, 1, 10),
     },
-  };
+  });
+}
+
+function publicUrl(given: string | undefined, host: string, port: number): string | undefined {
+  if (given !== undefined && given.trim() !== '') {
+    let url: URL;
+    try {
+      url = new URL(given.trim());
+    } catch (err) {
+      throw new Error(`SIGIL_PUBLIC_URL must be an absolute http(s) URL, got "${given}"`, { cause: err });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new Error(`SIGIL_PUBLIC_URL must be an absolute http(s) URL, got "${given}"`);
+    }
+    return given.trim().replace(/\/+$/, '');
+  }
+  return port === 0 ? undefined : `http://${host}:${port}`;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const member of Object.values(value)) {
+    if (typeof member === 'object' && member !== null && !Buffer.isBuffer(member)) deepFreeze(member);
+  }
+  return Object.freeze(value);
 }
 
 /**

@@ -7,13 +7,15 @@ import { ActionConfigService } from './modules/actions/config-service.js';
 import { ActionConfigStore } from './modules/actions/config-store.js';
 import { DeviceStore } from './modules/actions/device-store.js';
 import { ActionStore } from './modules/actions/store.js';
-import type { ChallengeDeps } from './modules/challenges/deps.js';
 import { ChallengeStore } from './modules/challenges/store.js';
 import { SessionService } from './modules/sessions/service.js';
 import { SessionStore } from './modules/sessions/store.js';
 import { SmsConfigService } from './modules/sms/config-service.js';
 import { SmsDispatcher } from './modules/sms/dispatcher.js';
+import { devInbox } from './modules/sms/inbox.js';
+import type { ProviderContext } from './modules/sms/providers/provider.js';
 import { receiptUrl } from './modules/sms/receipt-url.js';
+import { SmsStore } from './modules/sms/store.js';
 import { MessageSettingsService } from './modules/sms/templates/settings.js';
 import { TenantService } from './modules/tenants/service.js';
 import { TenantStore } from './modules/tenants/store.js';
@@ -21,17 +23,49 @@ import { TokenService } from './modules/tokens/service.js';
 import { SigningKeyStore } from './modules/tokens/store.js';
 import { UserService } from './modules/users/service.js';
 import { UserStore } from './modules/users/store.js';
+import { PublicUrls } from './public-urls.js';
 import { type Db, type DbKind, openDatabase } from './storage/db.js';
+import { guarded, type UnitOfWork, unitOfWork } from './storage/transactions.js';
 
-/** Everything the app needs, built once. Tests build it with their own clock, randomness and database. */
-export interface Deps extends ChallengeDeps {
-  dbKind: DbKind;
-  actionConfig: ActionConfigService;
+/** The stores a unit of work hands out, all bound to its transaction. */
+export interface TxStores {
+  challenges: ChallengeStore;
+  actions: ActionStore;
   devices: DeviceStore;
+  users: UserStore;
+  sessions: SessionStore;
+  sms: SmsStore;
+}
+
+/**
+ * Everything the app needs, built once: the composition root. Route plugins take it whole, because
+ * they wire; each use case declares the slice it uses (`Pick<Deps, …>` or its own interface), so what a
+ * use case can touch is written at its top. Tests build it with their own clock, randomness and database.
+ */
+export interface Deps {
+  /** Guarded: a query through it while a unit of work is open fails at once. For migrations, CLI and tests. */
+  db: Db;
+  dbKind: DbKind;
+  config: Readonly<Config>;
+  publicUrls: PublicUrls;
+  clock: Clock;
+  random: Random;
+  keyring: Keyring;
   logger: Logger;
-  tenants: TenantService;
-  smsConfig: SmsConfigService;
-  sessions: SessionService;
+  /** The one way to open a transaction: `transaction(async (tx) => …)` with stores bound to it. */
+  transaction: UnitOfWork<TxStores>;
+  challengeStore: ChallengeStore;
+  actionStore: ActionStore;
+  deviceStore: DeviceStore;
+  smsStore: SmsStore;
+  userService: UserService;
+  tenantService: TenantService;
+  tokenService: TokenService;
+  sessionService: SessionService;
+  actionConfigs: ActionConfigService;
+  smsProviders: SmsConfigService;
+  smsDispatcher: SmsDispatcher;
+  messageTemplates: MessageSettingsService;
   close(): Promise<void>;
 }
 
@@ -46,75 +80,104 @@ export interface DepsOverrides {
 export const LOG_REDACT_PATHS = ['req.headers.authorization', 'headers.authorization', '*.apiSecretKey', '*.password'];
 
 /** Logs to stdout for the server; the CLI passes 2, since its stdout is its answer. */
-export function createLogger(config: Config, fd = 1): Logger {
+export function createLogger(config: Readonly<Config>, fd = 1): Logger {
   return pino(
     { level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
     pino.destination({ fd, sync: true }),
   );
 }
 
-export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+function storesOn(db: Db): TxStores {
+  return {
+    challenges: new ChallengeStore(db),
+    actions: new ActionStore(db),
+    devices: new DeviceStore(db),
+    users: new UserStore(db),
+    sessions: new SessionStore(db),
+    sms: new SmsStore(db),
+  };
+}
+
+export async function createDeps(config: Readonly<Config>, overrides: DepsOverrides = {}): Promise<Deps> {
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? cryptoRandom;
   const logger = overrides.logger ?? createLogger(config);
-  const { db, kind } =
+  const opened =
     overrides.db ??
     (await openDatabase({
       url: config.databaseUrl,
       schema: config.databaseSchema,
       sqliteSynchronous: config.sqliteSynchronous,
     }));
+  const db = guarded(opened.db);
+  const transaction = unitOfWork(opened.db, storesOn);
+  const stores = storesOn(db);
+  const publicUrls = new PublicUrls(config.publicUrl);
   const keyring = new Keyring(config.masterKey);
-  const tokens = new TokenService(
+  const tokenService = new TokenService(
     new SigningKeyStore(db),
     keyring,
     clock,
     random,
-    config.apiUrl,
+    publicUrls,
     config.tokenTtlSeconds,
   );
-  const tenants = new TenantService(new TenantStore(db), tokens, keyring, clock, random, config.authCacheTtlMs);
-  const smsConfig = new SmsConfigService(db, keyring, config, clock);
-  const providerContext = {
-    config,
-    db,
-    logger,
+  const tenantService = new TenantService(
+    new TenantStore(db),
+    tokenService,
+    keyring,
+    clock,
+    random,
+    config.authCacheTtlMs,
+  );
+  const smsProviders = new SmsConfigService(stores.sms, keyring, config, clock);
+  const providerContext: ProviderContext = {
     now: () => clock.now(),
     uuid: () => random.uuid(),
-    serverSecrets: (tenantId: string) => tenants.serverSecrets(tenantId),
+    serverSecrets: (tenantId) => tenantService.serverSecrets(tenantId),
     policy: {
       allowLoopback: config.sms.webhookAllowLoopback,
       allowPrivateNetworks: config.sms.webhookAllowPrivateNetworks,
     },
-    // config.apiUrl is read at call time: a test server learns its port only after listening.
-    receiptUrl: (type: string, tenantId: string) => receiptUrl(config.apiUrl, keyring, type, tenantId),
+    receiptUrl: (type, tenantId) => receiptUrl(publicUrls, keyring, type, tenantId),
+    devInbox: devInbox(
+      stores.sms,
+      { production: config.env === 'production', logMessages: config.sms.devLogMessages },
+      logger,
+      clock,
+      random,
+    ),
   };
-  const sms = new SmsDispatcher(smsConfig, providerContext, clock, random, logger, {
+  const smsDispatcher = new SmsDispatcher(smsProviders, providerContext, clock, random, logger, {
     timeoutMs: config.sms.timeoutMs,
     attemptsPerProvider: config.sms.attemptsPerProvider,
     sendBudgetMs: config.sms.sendBudgetMs,
     breakerFailures: config.sms.breakerFailures,
     breakerCooldownMs: config.sms.breakerCooldownMs,
   });
+  const userService = new UserService(stores.users, transaction, clock, random);
   return {
     db,
-    dbKind: kind,
+    dbKind: opened.kind,
     config,
+    publicUrls,
     clock,
     random,
     keyring,
     logger,
-    tenants,
-    tokens,
-    smsConfig,
-    sms,
-    messages: new MessageSettingsService(db, config, clock),
-    users: new UserService(new UserStore(db), clock, random),
-    challenges: new ChallengeStore(db),
-    actions: new ActionStore(db),
-    actionConfig: new ActionConfigService(new ActionConfigStore(db), clock, random, config.authCacheTtlMs),
-    devices: new DeviceStore(db),
-    sessions: new SessionService(new SessionStore(db), new ActionStore(db), new UserStore(db), tokens, clock, random),
-    close: () => db.destroy(),
+    transaction,
+    challengeStore: stores.challenges,
+    actionStore: stores.actions,
+    deviceStore: stores.devices,
+    smsStore: stores.sms,
+    userService,
+    tenantService,
+    tokenService,
+    sessionService: new SessionService(stores.sessions, stores.actions, userService, tokenService, clock, random),
+    actionConfigs: new ActionConfigService(new ActionConfigStore(db), clock, random, config.authCacheTtlMs),
+    smsProviders,
+    smsDispatcher,
+    messageTemplates: new MessageSettingsService(stores.sms, config, clock),
+    close: () => opened.db.destroy(),
   };
 }

@@ -15,21 +15,24 @@ export interface RunningServer {
 }
 
 /** Loads dependencies, migrates, creates the development tenant on first start, and listens. */
-export async function startServer(config: Config, overrides: DepsOverrides = {}): Promise<RunningServer> {
+export async function startServer(config: Readonly<Config>, overrides: DepsOverrides = {}): Promise<RunningServer> {
   const deps = await createDeps(config, overrides);
+  // The development tenant's banner names the API URL, known for certain only once the server listens.
+  let pendingBanner: (() => void) | undefined;
   try {
     await migrate(deps.db);
-    if (config.bootstrapDevTenant && (await deps.tenants.count()) === 0) {
-      const tenant = await deps.tenants.create('Development');
-      printDevTenant(config, tenant);
+    if (config.bootstrapDevTenant && (await deps.tenantService.count()) === 0) {
+      const tenant = await deps.tenantService.create('Development');
+      pendingBanner = () => printDevTenant(deps.publicUrls.apiUrl, tenant);
     }
     const app = await buildApp(deps);
     const address = await app.listen({ host: config.host, port: config.port });
-    // With PORT=0 the OS picks the port: the URLs handed out (the hosted UI's) must carry the real one.
-    if (config.port === 0 && !config.apiUrlFixed) config.apiUrl = `${address.replace('[::1]', '127.0.0.1')}/v1`;
-    deps.logger.info({ address, database: deps.dbKind, apiUrl: config.apiUrl }, 'Sigil is listening');
+    // With PORT=0 the OS picks the port: the URLs handed out (token issuer, hosted UI, receipts) carry it.
+    if (!deps.publicUrls.known) deps.publicUrls.bind(address);
+    pendingBanner?.();
+    deps.logger.info({ address, database: deps.dbKind, apiUrl: deps.publicUrls.apiUrl }, 'Sigil is listening');
     const purge = schedulePurge(
-      (signal) => deps.sessions.purge({ retentionMs: config.sessions.retentionDays * DAY_MS, signal }),
+      (signal) => deps.sessionService.purge({ retentionMs: config.sessions.retentionDays * DAY_MS, signal }),
       deps.logger,
       config.sessions.purgeIntervalMs,
     );
@@ -62,7 +65,7 @@ export function closeOnSignals(server: RunningServer): void {
   }
 }
 
-function printDevTenant(config: Config, t: { tenantId: string; apiSecretKey: string; managementSecretKey: string }) {
+function printDevTenant(apiUrl: string, t: { tenantId: string; apiSecretKey: string; managementSecretKey: string }) {
   // Printed to stdout once, on purpose: this is the only time the secrets exist in plain text.
   process.stdout.write(
     [
@@ -71,9 +74,9 @@ function printDevTenant(config: Config, t: { tenantId: string; apiSecretKey: str
       `  tenantId:             ${t.tenantId}`,
       `  apiSecretKey:         ${t.apiSecretKey}`,
       `  managementSecretKey:  ${t.managementSecretKey}`,
-      `  apiUrl:               ${config.apiUrl}`,
+      `  apiUrl:               ${apiUrl}`,
       '',
-      `  new Authsignal({ apiSecretKey: "${t.apiSecretKey}", apiUrl: "${config.apiUrl}" })`,
+      `  new Authsignal({ apiSecretKey: "${t.apiSecretKey}", apiUrl: "${apiUrl}" })`,
       '',
       '',
     ].join('\n'),

@@ -40,13 +40,14 @@ tenant
   .action(async (options: { name: string; json?: boolean }) => {
     await withDeps(async (deps) => {
       await migrate(deps.db);
-      const created = await deps.tenants.create(options.name);
+      const created = await deps.tenantService.create(options.name);
       const out = {
         tenantId: created.tenantId,
         name: created.name,
         apiSecretKey: created.apiSecretKey,
         managementSecretKey: created.managementSecretKey,
-        apiUrl: deps.config.apiUrl,
+        // Unknown only with PORT=0, where the server learns its address when it listens.
+        ...(deps.publicUrls.known ? { apiUrl: deps.publicUrls.apiUrl } : {}),
       };
       if (options.json) console.log(JSON.stringify(out));
       else for (const [k, v] of Object.entries(out)) console.log(`${k.padEnd(20)} ${v}`);
@@ -60,8 +61,8 @@ keys
   .requiredOption('--tenant <tenantId>', 'the tenant')
   .action(async (options: { tenant: string }) => {
     await withDeps(async (deps) => {
-      if (!(await deps.tenants.exists(options.tenant))) throw new Error(`no tenant ${options.tenant}`);
-      console.log(JSON.stringify({ kid: await deps.tokens.createSigningKey(options.tenant) }));
+      if (!(await deps.tenantService.exists(options.tenant))) throw new Error(`no tenant ${options.tenant}`);
+      console.log(JSON.stringify({ kid: await deps.tokenService.createSigningKey(options.tenant) }));
     });
   });
 keys
@@ -71,9 +72,9 @@ keys
   .requiredOption('--kid <kid>', 'the key to retire')
   .action(async (options: { tenant: string; kid: string }) => {
     await withDeps(async (deps) => {
-      const active = await deps.tokens.listSigningKeys(options.tenant);
+      const active = await deps.tokenService.listSigningKeys(options.tenant);
       if (active.length <= 1) throw new Error('refusing to retire the last active key: rotate first');
-      if (!(await deps.tokens.retireSigningKey(options.tenant, options.kid))) {
+      if (!(await deps.tokenService.retireSigningKey(options.tenant, options.kid))) {
         throw new Error(`no active key ${options.kid} for tenant ${options.tenant}`);
       }
       console.log(JSON.stringify({ retired: options.kid }));
@@ -84,7 +85,9 @@ keys
   .description('list the active signing keys, newest first')
   .requiredOption('--tenant <tenantId>', 'the tenant')
   .action(async (options: { tenant: string }) => {
-    await withDeps(async (deps) => console.log(JSON.stringify(await deps.tokens.listSigningKeys(options.tenant))));
+    await withDeps(async (deps) =>
+      console.log(JSON.stringify(await deps.tokenService.listSigningKeys(options.tenant))),
+    );
   });
 
 const sessionClients = program
@@ -107,7 +110,7 @@ sessionClients
       json?: boolean;
     }) => {
       await withTenant(options.tenant, async (deps) => {
-        const created = await deps.sessions.clients.create(options.tenant, {
+        const created = await deps.sessionService.clients.create(options.tenant, {
           name: options.name,
           accessTokenTtlSeconds: options.accessTtlSeconds,
           refreshTokenTtlSeconds: options.refreshTtlSeconds,
@@ -123,7 +126,7 @@ sessionClients
   .requiredOption('--tenant <tenantId>', 'the tenant')
   .action(async (options: { tenant: string }) => {
     await withTenant(options.tenant, async (deps) =>
-      console.log(JSON.stringify(await deps.sessions.clients.list(options.tenant))),
+      console.log(JSON.stringify(await deps.sessionService.clients.list(options.tenant))),
     );
   });
 
@@ -144,7 +147,7 @@ program
     await withDeps(async (deps) => {
       await migrate(deps.db);
       const retentionDays = options.retentionDays ?? deps.config.sessions.retentionDays;
-      const purged = await deps.sessions.purge({ retentionMs: retentionDays * DAY_MS });
+      const purged = await deps.sessionService.purge({ retentionMs: retentionDays * DAY_MS });
       console.log(JSON.stringify({ ...purged, retentionDays }));
     });
   });
@@ -156,7 +159,7 @@ sms
   .requiredOption('--tenant <tenantId>', 'the tenant')
   .action(async (options: { tenant: string }) => {
     await withTenant(options.tenant, async (deps) =>
-      console.log(JSON.stringify(await deps.smsConfig.masked(options.tenant), null, 2)),
+      console.log(JSON.stringify(await deps.smsProviders.masked(options.tenant), null, 2)),
     );
   });
 sms
@@ -174,8 +177,8 @@ sms
     }
     const list = Array.isArray(providers) ? providers : (providers as { providers?: unknown })?.providers;
     await withTenant(options.tenant, async (deps) => {
-      await deps.smsConfig.replace(options.tenant, { providers: list });
-      console.log(JSON.stringify(await deps.smsConfig.masked(options.tenant), null, 2));
+      await deps.smsProviders.replace(options.tenant, { providers: list });
+      console.log(JSON.stringify(await deps.smsProviders.masked(options.tenant), null, 2));
     });
   });
 sms
@@ -202,7 +205,7 @@ dev
   .option('--json', 'print JSON')
   .action(async (options: { to?: string; tenant?: string; limit: number; json?: boolean }) => {
     await withDeps(async (deps) => {
-      const messages = await readInbox(deps.db, options.tenant, { to: options.to, limit: options.limit });
+      const messages = await readInbox(deps.smsStore, options.tenant, { to: options.to, limit: options.limit });
       if (options.json) return console.log(JSON.stringify(messages));
       if (messages.length === 0) return console.log('The dev inbox is empty.');
       for (const m of messages) console.log(`${m.createdAt}  ${m.to}  ${m.body}`);
@@ -213,7 +216,7 @@ dev
 async function withTenant(tenantId: string, run: (deps: Awaited<ReturnType<typeof createDeps>>) => Promise<void>) {
   await withDeps(async (deps) => {
     await migrate(deps.db);
-    if (!(await deps.tenants.exists(tenantId))) throw new Error(`no tenant ${tenantId}`);
+    if (!(await deps.tenantService.exists(tenantId))) throw new Error(`no tenant ${tenantId}`);
     try {
       await run(deps);
     } catch (err) {

@@ -16,3 +16,6 @@ export class ManualClock implements Clock {
     this.ms += ms;
   }
 }
+
+/** A stored millisecond time as the wire shows it: ISO 8601 in UTC. */
+export const iso = (ms: number): string => new Date(ms).toISOString();

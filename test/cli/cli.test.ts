@@ -76,7 +76,7 @@ describe.each(databases)('sigil CLI ($name)', { timeout: 120_000 }, (db) => {
       name: 'Acme',
       apiSecretKey: expect.stringMatching(/^sk_\S{20,}$/),
       managementSecretKey: expect.stringMatching(/^mk_\S{20,}$/),
-      apiUrl: loadConfig(env).apiUrl,
+      apiUrl: `${loadConfig(env).publicUrl}/v1`,
     });
 
     const server = await serve(env);

@@ -43,7 +43,7 @@ export async function startTestServer(
   const apiUrl = `${server.url}/v1`;
   const sdkFor = (tenant: CreatedTenant) => new Authsignal({ apiSecretKey: tenant.apiSecretKey, apiUrl, retries: 0 });
   const newTenant = async (name = 'test') => {
-    const tenant = await server.deps.tenants.create(name);
+    const tenant = await server.deps.tenantService.create(name);
     return { tenant, sdk: sdkFor(tenant) };
   };
   const { tenant, sdk } = await newTenant();

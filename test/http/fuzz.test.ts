@@ -94,7 +94,7 @@ describe.each(databases)('hostile input never gets a 500 ($name)', (db) => {
 
     // A second tenant takes receipts from four vendors; the fuzzer never holds its management key.
     const { tenant: receiver } = await t.newTenant('receipts');
-    await t.server.deps.smsConfig.replace(receiver.tenantId, { providers: RECEIPT_CONFIGS });
+    await t.server.deps.smsProviders.replace(receiver.tenantId, { providers: RECEIPT_CONFIGS });
     const receipts = RECEIPT_CONFIGS.map((c) => ({
       type: c.type,
       tenantId: receiver.tenantId,

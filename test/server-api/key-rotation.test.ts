@@ -28,7 +28,7 @@ describe.each(databases)('rotating token-signing keys ($name)', (db) => {
     };
 
   it('signs new tokens with the new key, keeps old tokens valid, and refuses them once their key is retired', async () => {
-    const tokens = t.server.deps.tokens;
+    const tokens = t.server.deps.tokenService;
     const before = await succeededToken('rot-1');
     const oldKid = decodeProtectedHeader(before).kid ?? '';
     const newKid = await tokens.createSigningKey(t.tenant.tenantId);

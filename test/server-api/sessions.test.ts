@@ -128,8 +128,16 @@ describe.each(databases)('sessions through the official node SDK ($name)', { tim
     const pair = await session('bo');
     const nodes = [t.sdk];
     if (db.name === 'postgres') {
-      // A second process on the same database: it must not trust anything cached about the session.
-      const other = await startServer(loadConfig({ ...t.cliEnv, PORT: '0', SIGIL_BOOTSTRAP_DEV_TENANT: 'false' }));
+      // A second process on the same database: it must not trust anything cached about the session. Nodes
+      // behind one load balancer share the public URL, which is also the tokens' issuer.
+      const other = await startServer(
+        loadConfig({
+          ...t.cliEnv,
+          PORT: '0',
+          SIGIL_BOOTSTRAP_DEV_TENANT: 'false',
+          SIGIL_PUBLIC_URL: t.server.deps.publicUrls.base,
+        }),
+      );
       extraServers.push(other);
       nodes.push(new Authsignal({ apiSecretKey: t.tenant.apiSecretKey, apiUrl: `${other.url}/v1`, retries: 0 }));
     }
@@ -540,7 +548,7 @@ describe.each(databases)('sessions through the official node SDK ($name)', { tim
       expect(await left()).toEqual([0, 1].map(() => ({ ...before, ...kept })));
 
       // Batches of 2 rows, so that every loop runs several times.
-      const sessions = p.server.deps.sessions;
+      const sessions = p.server.deps.sessionService;
       expect(await sessions.purge({ batchSize: 2 })).toEqual({ sessions: 6, refreshTokens: 10 });
       expect(await left()).toEqual([0, 1].map(() => ({ ...kept, 'revoked-late': 0 })));
       expect(await sessions.purge()).toEqual({ sessions: 0, refreshTokens: 0 });
@@ -603,7 +611,7 @@ describe.each(databases)('sessions through the official node SDK ($name)', { tim
     });
     try {
       const sdk = new Authsignal({ apiSecretKey: tenant.apiSecretKey, apiUrl: `${server.url}/v1`, retries: 0 });
-      const { clientId: client } = await server.deps.sessions.clients.create(tenant.tenantId, { name: 'web' });
+      const { clientId: client } = await server.deps.sessionService.clients.create(tenant.tenantId, { name: 'web' });
       const lastCode = async (to: string) => {
         const message = await server.deps.db
           .selectFrom('dev_inbox')

@@ -279,6 +279,8 @@ describe.each(databases)('validateChallenge and tokens ($name)', (db) => {
       );
       expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: expect.any(String) });
       expect(payload.sub).toBe('jwks-user');
+      // The issuer is the API URL the server really has, learnt when it listened (PORT=0 here).
+      expect(payload.iss).toBe(t.apiUrl);
       expect(typeof payload.iat).toBe('number');
       expect(Math.abs((payload.iat as number) - Date.now() / 1000)).toBeLessThan(60);
       expect(payload.exp).toBe((payload.iat as number) + 600);

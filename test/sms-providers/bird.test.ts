@@ -4,10 +4,10 @@ import { type BirdConfig, birdProvider, birdSignature } from '../../src/modules/
 import { type InboundReceipt, ReceiptRefused } from '../../src/modules/sms/providers/provider.js';
 import { expectations, startBirdFake } from '../fakes/bird.js';
 import { MAGIC, type ReceiptSender, type VendorFake } from '../fakes/common.js';
-import { adapterContext, failure, message, startReceiptSink, testConfig } from './context.js';
+import { adapterContext, failure, message, parseRules, startReceiptSink } from './context.js';
 
-const config = testConfig();
-const ctx = adapterContext(config);
+const rules = parseRules();
+const ctx = adapterContext();
 
 let fake: VendorFake & ReceiptSender;
 /** Where the fake posts receipts: records them so that readReceipt can read them as Sigil would. */
@@ -22,7 +22,7 @@ afterAll(async () => {
   await sink.close();
 });
 
-const parse = (raw: Record<string, unknown>) => birdProvider.parse(raw, config);
+const parse = (raw: Record<string, unknown>) => birdProvider.parse(raw, rules);
 const provider = (raw = fake.config()) => birdProvider.create(parse(raw), ctx);
 const send = (to: string, raw = fake.config(), signal = AbortSignal.timeout(5_000)) =>
   provider(raw).send(message(to), { signal });

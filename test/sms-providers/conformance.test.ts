@@ -4,7 +4,7 @@ import { providerDefinitions } from '../../src/modules/sms/providers/index.js';
 import type { SmsProvider } from '../../src/modules/sms/providers/provider.js';
 import { MAGIC, type VendorFake } from '../fakes/common.js';
 import { vendors } from '../fakes/index.js';
-import { adapterContext, failure, message, testConfig } from './context.js';
+import { adapterContext, failure, message, parseRules } from './context.js';
 
 /**
  * One suite for every vendor adapter, each against its local fake: the same guarantees whatever the
@@ -12,7 +12,7 @@ import { adapterContext, failure, message, testConfig } from './context.js';
  */
 describe.each(vendors)('$type adapter conformance', (vendor) => {
   const definition = providerDefinitions[vendor.type];
-  const config = testConfig();
+  const rules = parseRules();
   let fake: VendorFake;
   let provider: SmsProvider;
 
@@ -23,7 +23,7 @@ describe.each(vendors)('$type adapter conformance', (vendor) => {
   beforeAll(async () => {
     fake = await vendor.start();
     if (!definition) throw new Error(`${vendor.type} is not registered in providers/index.ts`);
-    provider = definition.create(definition.parse(fake.config(), config), adapterContext(config));
+    provider = definition.create(definition.parse(fake.config(), rules), adapterContext());
   });
   afterAll(() => fake?.close());
 
@@ -42,13 +42,13 @@ describe.each(vendors)('$type adapter conformance', (vendor) => {
     const raw = fake.config();
     const secretField = Object.keys(raw).find((k) => raw[k] !== fake.wrongCredentials()[k]) as string;
     delete raw[secretField];
-    expect(() => definition?.parse(raw, config)).toThrow(ApiError);
-    expect(() => definition?.parse(raw, config)).toThrow(`${vendor.type}.${secretField}`);
+    expect(() => definition?.parse(raw, rules)).toThrow(ApiError);
+    expect(() => definition?.parse(raw, rules)).toThrow(`${vendor.type}.${secretField}`);
   });
 
   it('masks every credential', () => {
     const raw = fake.config();
-    const masked = JSON.stringify(definition?.mask(definition.parse(raw, config)));
+    const masked = JSON.stringify(definition?.mask(definition.parse(raw, rules)));
     const wrong = fake.wrongCredentials();
     for (const [k, v] of Object.entries(raw)) {
       if (v !== wrong[k]) expect(masked).not.toContain(String(v));
@@ -56,13 +56,13 @@ describe.each(vendors)('$type adapter conformance', (vendor) => {
   });
 
   it('refuses a base URL that is not https', () => {
-    expect(() => definition?.parse({ ...fake.config(), baseUrl: 'http://sms.example.com' }, config)).toThrow(
+    expect(() => definition?.parse({ ...fake.config(), baseUrl: 'http://sms.example.com' }, rules)).toThrow(
       `${vendor.type}.baseUrl must use https`,
     );
   });
 
   it('reports wrong credentials as a route failure (auth_failed), not retryable', async () => {
-    const wrong = definition?.create(definition.parse(fake.wrongCredentials(), config), adapterContext(config));
+    const wrong = definition?.create(definition.parse(fake.wrongCredentials(), rules), adapterContext());
     const err = await wrong?.send(message('+64211234567'), { signal: AbortSignal.timeout(5_000) }).catch((e) => e);
     expect(err).toMatchObject({ kind: 'route', reason: 'auth_failed' });
   });
@@ -110,8 +110,8 @@ describe.each(vendors)('$type adapter conformance', (vendor) => {
 
   it('a closed port is a retryable network failure', async () => {
     const closed = definition?.create(
-      definition.parse({ ...fake.config(), baseUrl: 'http://127.0.0.1:9' }, config),
-      adapterContext(config),
+      definition.parse({ ...fake.config(), baseUrl: 'http://127.0.0.1:9' }, rules),
+      adapterContext(),
     );
     const err = await closed?.send(message('+64211234567'), { signal: AbortSignal.timeout(5_000) }).catch((e) => e);
     expect(err).toMatchObject({ kind: 'retryable', reason: 'network' });

@@ -1,31 +1,30 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.js';
-import { type ProviderContext, type SmsMessage, SmsSendError } from '../../src/modules/sms/providers/provider.js';
+import {
+  type ParseRules,
+  type ProviderContext,
+  type SmsMessage,
+  SmsSendError,
+} from '../../src/modules/sms/providers/provider.js';
 import { startFakeServer } from '../fakes/common.js';
 
-export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', SIGIL_MASTER_KEY: randomBytes(32).toString('base64'), ...env });
+/** How a development server checks provider configs: loopback base URLs allowed (the fakes listen there). */
+export function parseRules(): ParseRules {
+  return { production: false, allowLoopback: true };
 }
 
 /**
- * A ProviderContext for adapters alone: no database, loopback allowed (the fakes listen there). Receipts
+ * A ProviderContext for adapters alone: loopback allowed (the fakes listen there). Receipts
  * go to a fixed per-vendor URL on a closed loopback port, or to `receiptUrl` when given.
  */
-export function adapterContext(
-  config = testConfig(),
-  now: () => number = Date.now,
-  receiptUrl?: string,
-): ProviderContext {
+export function adapterContext(now: () => number = Date.now, receiptUrl?: string): ProviderContext {
   return {
-    config,
-    db: undefined as never,
-    logger: undefined as never,
     now,
     uuid: randomUUID,
     serverSecrets: async () => ['secret'],
     policy: { allowLoopback: true, allowPrivateNetworks: false },
     receiptUrl: (type, tenantId) => receiptUrl ?? `http://127.0.0.1:9/v1/sms-receipts/${type}/${tenantId}/token`,
+    devInbox: async () => randomUUID(),
   };
 }
 

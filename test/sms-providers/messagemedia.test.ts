@@ -3,11 +3,11 @@ import { messageMediaProvider } from '../../src/modules/sms/providers/messagemed
 import type { InboundReceipt } from '../../src/modules/sms/providers/provider.js';
 import { MAGIC, type ReceiptSender, type VendorFake } from '../fakes/common.js';
 import { expectations, startMessageMediaFake } from '../fakes/messagemedia.js';
-import { adapterContext, failure, message, startReceiptSink, testConfig } from './context.js';
+import { adapterContext, failure, message, parseRules, startReceiptSink } from './context.js';
 
 const RECEIPT_URL = 'http://127.0.0.1:9/v1/sms-receipts/x/t/tok';
-const config = testConfig();
-const ctx = adapterContext(config, Date.now, RECEIPT_URL);
+const rules = parseRules();
+const ctx = adapterContext(Date.now, RECEIPT_URL);
 
 let fake: VendorFake & ReceiptSender;
 /** Where the fake posts delivery reports: records them so that readReceipt can read them as Sigil would. */
@@ -22,7 +22,7 @@ afterAll(async () => {
   await sink.close();
 });
 
-const parse = (raw: Record<string, unknown>) => messageMediaProvider.parse(raw, config);
+const parse = (raw: Record<string, unknown>) => messageMediaProvider.parse(raw, rules);
 const provider = (raw = fake.config()) => messageMediaProvider.create(parse(raw), ctx);
 const send = (to: string, raw = fake.config(), signal = AbortSignal.timeout(5_000)) =>
   provider(raw).send(message(to), { signal });

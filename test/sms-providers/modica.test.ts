@@ -4,9 +4,9 @@ import { modicaProvider } from '../../src/modules/sms/providers/modica.js';
 import type { SmsMessage } from '../../src/modules/sms/providers/provider.js';
 import { MAGIC, type VendorFake } from '../fakes/common.js';
 import { expectations, startModicaFake } from '../fakes/modica.js';
-import { adapterContext, failure, message, testConfig } from './context.js';
+import { adapterContext, failure, message, parseRules } from './context.js';
 
-const config = testConfig();
+const rules = parseRules();
 
 /** Sends through the adapter built from `raw`, with a short timeout: the fake answers at once or never. */
 function send(
@@ -14,7 +14,7 @@ function send(
   to = '+64211234567',
   { timeoutMs = 2_000, overrides = {} as Partial<SmsMessage> } = {},
 ) {
-  const provider = modicaProvider.create(modicaProvider.parse(raw, config), adapterContext(config));
+  const provider = modicaProvider.create(modicaProvider.parse(raw, rules), adapterContext());
   return provider.send(message(to, overrides), { signal: AbortSignal.timeout(timeoutMs) });
 }
 
@@ -117,18 +117,18 @@ describe('Modica adapter against its fake', () => {
 describe('Modica config', () => {
   it('names the bad field', () => {
     const { password: _, ...noPassword } = fake.config();
-    expect(() => modicaProvider.parse(noPassword, config)).toThrow(/modica\.password is required/);
+    expect(() => modicaProvider.parse(noPassword, rules)).toThrow(/modica\.password is required/);
     const { applicationName: __, ...noName } = fake.config();
-    expect(() => modicaProvider.parse(noName, config)).toThrow(/modica\.applicationName is required/);
-    expect(() => modicaProvider.parse({ ...fake.config(), applicationName: 'a:b' }, config)).toThrow(
+    expect(() => modicaProvider.parse(noName, rules)).toThrow(/modica\.applicationName is required/);
+    expect(() => modicaProvider.parse({ ...fake.config(), applicationName: 'a:b' }, rules)).toThrow(
       /modica\.applicationName/,
     );
-    expect(() => modicaProvider.parse({ ...fake.config(), source: 'SIGIL' }, config)).toThrow(/modica\.source/);
+    expect(() => modicaProvider.parse({ ...fake.config(), source: 'SIGIL' }, rules)).toThrow(/modica\.source/);
   });
 
   it('defaults the base URL and never shows the password', () => {
     const { applicationName, password } = fake.config();
-    const parsed = modicaProvider.parse({ applicationName, password }, config);
+    const parsed = modicaProvider.parse({ applicationName, password }, rules);
     expect(parsed).toEqual({ type: 'modica', applicationName, password, baseUrl: 'https://api.modicagroup.com' });
     expect(JSON.stringify(modicaProvider.mask(parsed))).not.toContain(password);
   });

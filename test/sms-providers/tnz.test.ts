@@ -3,9 +3,9 @@ import type { SmsMessage } from '../../src/modules/sms/providers/provider.js';
 import { type TnzConfig, tnzProvider } from '../../src/modules/sms/providers/tnz.js';
 import { MAGIC, type ReceiptSender, type VendorFake } from '../fakes/common.js';
 import { expectations, startTnzFake } from '../fakes/tnz.js';
-import { adapterContext, failure, message, startReceiptSink, testConfig } from './context.js';
+import { adapterContext, failure, message, parseRules, startReceiptSink } from './context.js';
 
-const config = testConfig();
+const rules = parseRules();
 const HTTPS_RECEIPTS = 'https://sigil.example/v1/sms-receipts/tnz/tenant-1/token';
 const CHALLENGE_ID = '8f2c1e4a-0b6d-4c1e-9a7f-3d2b1c0e9f8a';
 
@@ -13,13 +13,9 @@ const CHALLENGE_ID = '8f2c1e4a-0b6d-4c1e-9a7f-3d2b1c0e9f8a';
 function send(
   raw: Record<string, unknown>,
   to = '+64211234567',
-  {
-    ctx = adapterContext(config, Date.now, HTTPS_RECEIPTS),
-    timeoutMs = 2_000,
-    overrides = {} as Partial<SmsMessage>,
-  } = {},
+  { ctx = adapterContext(Date.now, HTTPS_RECEIPTS), timeoutMs = 2_000, overrides = {} as Partial<SmsMessage> } = {},
 ) {
-  const provider = tnzProvider.create(tnzProvider.parse(raw, config), ctx);
+  const provider = tnzProvider.create(tnzProvider.parse(raw, rules), ctx);
   return provider.send(message(to, overrides), { signal: AbortSignal.timeout(timeoutMs) });
 }
 
@@ -59,7 +55,7 @@ describe('TNZ adapter against its fake', () => {
 
   it('leaves out the callback URL when the receipt URL is not https, which TNZ would refuse', async () => {
     await send(fake.config(), undefined, {
-      ctx: adapterContext(config, Date.now, 'http://127.0.0.1:8080/v1/sms-receipts/tnz/tenant-1/token'),
+      ctx: adapterContext(Date.now, 'http://127.0.0.1:8080/v1/sms-receipts/tnz/tenant-1/token'),
     });
     const data = JSON.parse(fake.requests[0]?.rawBody ?? '').MessageData;
     expect(data).not.toHaveProperty('WebhookCallbackURL');
@@ -122,18 +118,16 @@ describe('TNZ adapter against its fake', () => {
 describe('TNZ config', () => {
   it('names the bad field', () => {
     const { apiKey: _, ...noKey } = fake.config();
-    expect(() => tnzProvider.parse(noKey, config)).toThrow(/tnz\.apiKey is required/);
-    expect(() => tnzProvider.parse({ ...fake.config(), apiKey: 'Basic abc.def ghi' }, config)).toThrow(/tnz\.apiKey/);
-    expect(() => tnzProvider.parse({ ...fake.config(), fromNumber: 'not a number' }, config)).toThrow(
-      /tnz\.fromNumber/,
-    );
-    expect(() => tnzProvider.parse({ ...fake.config(), baseUrl: 'http://api.tnz.co.nz' }, config)).toThrow(
+    expect(() => tnzProvider.parse(noKey, rules)).toThrow(/tnz\.apiKey is required/);
+    expect(() => tnzProvider.parse({ ...fake.config(), apiKey: 'Basic abc.def ghi' }, rules)).toThrow(/tnz\.apiKey/);
+    expect(() => tnzProvider.parse({ ...fake.config(), fromNumber: 'not a number' }, rules)).toThrow(/tnz\.fromNumber/);
+    expect(() => tnzProvider.parse({ ...fake.config(), baseUrl: 'http://api.tnz.co.nz' }, rules)).toThrow(
       /tnz\.baseUrl must use https/,
     );
   });
 
   it('defaults the base URL and never shows the token', () => {
-    const parsed = tnzProvider.parse({ apiKey: fake.config().apiKey }, config);
+    const parsed = tnzProvider.parse({ apiKey: fake.config().apiKey }, rules);
     expect(parsed).toEqual({ type: 'tnz', apiKey: fake.config().apiKey, baseUrl: 'https://api.tnz.co.nz' });
     expect(JSON.stringify(tnzProvider.mask(parsed))).not.toContain(parsed.apiKey);
   });

@@ -3,12 +3,12 @@ import { type InboundReceipt, ReceiptRefused } from '../../src/modules/sms/provi
 import { twilioProvider, twilioSignature } from '../../src/modules/sms/providers/twilio.js';
 import type { ReceiptSender, VendorFake } from '../fakes/common.js';
 import { startTwilioFake, TWILIO_TEST_NUMBERS } from '../fakes/twilio.js';
-import { adapterContext, failure, message, testConfig } from './context.js';
+import { adapterContext, failure, message, parseRules } from './context.js';
 
-const config = testConfig();
+const rules = parseRules();
 const RECEIPTS = 'https://sigil.example.com/v1/sms-receipts/twilio/tenant-1/token';
 let now = Date.now();
-const ctx = adapterContext(config, () => now, RECEIPTS);
+const ctx = adapterContext(() => now, RECEIPTS);
 
 let fake: VendorFake & ReceiptSender;
 beforeAll(async () => {
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const parse = (raw: Record<string, unknown>) => twilioProvider.parse(raw, config);
+const parse = (raw: Record<string, unknown>) => twilioProvider.parse(raw, rules);
 const send = (to: string, raw = fake.config()) =>
   twilioProvider.create(parse(raw), ctx).send(message(to), { signal: AbortSignal.timeout(5_000) });
 

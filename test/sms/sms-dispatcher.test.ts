@@ -6,7 +6,7 @@ import type { ProviderConfig, SmsConfigService } from '../../src/modules/sms/con
 import { DeliveryError, type DispatchOptions, SmsDispatcher } from '../../src/modules/sms/dispatcher.js';
 import { MAGIC, type VendorFake } from '../fakes/common.js';
 import { startTwilioFake } from '../fakes/twilio.js';
-import { adapterContext, message, testConfig } from '../sms-providers/context.js';
+import { adapterContext, message } from '../sms-providers/context.js';
 
 /**
  * The dispatcher's paths (issue 4, point 2), against two real Twilio fakes as first and second
@@ -32,10 +32,9 @@ describe('SMS dispatcher', () => {
   function dispatcher(providers: ProviderConfig[], options: Partial<DispatchOptions> = {}) {
     const clock = new ManualClock(Date.now());
     const slept: number[] = [];
-    const config = testConfig();
     const d = new SmsDispatcher(
       { list: async () => providers } as unknown as SmsConfigService,
-      adapterContext(config, () => clock.now()),
+      adapterContext(() => clock.now()),
       clock,
       cryptoRandom,
       pino({ level: 'silent' }),

@@ -23,4 +23,9 @@ export class DeviceStore {
       .execute();
     return false;
   }
+
+  /** Deletes the devices the user was seen with (deleteUser, in its transaction). */
+  async deleteForUser(tenantId: string, userId: string): Promise<void> {
+    await this.db.deleteFrom('devices').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+  }
 }

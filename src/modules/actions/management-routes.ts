@@ -86,7 +86,7 @@ const Rule = Reply({
  * the collection `action_configurations`, so both spellings are served. `null` clears a setting here.
  */
 export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const service = deps.actionConfig;
+  const service = deps.actionConfigs;
   for (const base of ['/action-configurations', '/action_configurations']) {
     const schema = <T extends object>(s: T) => ({ tags, ...s });
     app.get(base, { schema: schema({ response: responses(Type.Array(ActionConfig)) }) }, (req) =>

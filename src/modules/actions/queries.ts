@@ -1,16 +1,28 @@
-import type { Deps } from '../../deps.js';
 import { invalidRequest, notFound } from '../../errors.js';
+import { type Clock, iso } from '../../lib/clock.js';
 import type { ActionRow } from '../../storage/schema.js';
-import { iso } from '../users/users.js';
+import type { UnitOfWork } from '../../storage/transactions.js';
 import { ACTION_STATES } from './actions.js';
+import type { ActionConfigService } from './config-service.js';
 import { type ActionEvent, isActionState, REFUSED, refusal, transition } from './state-machine.js';
+import type { ActionStore } from './store.js';
+
+export interface ActionQueryDeps {
+  actionStore: ActionStore;
+  actionConfigs: Pick<ActionConfigService, 'ruleSummaries'>;
+}
+
+export interface ActionUpdateDeps extends ActionQueryDeps {
+  clock: Clock;
+  transaction: UnitOfWork<{ actions: ActionStore }>;
+}
 
 /** getAction: the action's record, with its rules, attributes and state history. */
-export async function getAction(d: Deps, tenantId: string, userId: string, actionCode: string, key: string) {
+export async function getAction(d: ActionQueryDeps, tenantId: string, userId: string, actionCode: string, key: string) {
   const action = await requireAction(d, tenantId, userId, actionCode, key);
   const [rules, history] = await Promise.all([
-    d.actionConfig.ruleSummaries(tenantId, actionCode, JSON.parse(action.rule_ids ?? '[]')),
-    d.actions.history(tenantId, key),
+    d.actionConfigs.ruleSummaries(tenantId, actionCode, JSON.parse(action.rule_ids ?? '[]')),
+    d.actionStore.history(tenantId, key),
   ]);
   return {
     ...summary(action),
@@ -29,7 +41,7 @@ export async function getAction(d: Deps, tenantId: string, userId: string, actio
  * setting CHALLENGE_SUCCEEDED would forge a passed challenge. A refused state is a 400.
  */
 export async function updateAction(
-  d: Deps,
+  d: ActionUpdateDeps,
   tenantId: string,
   userId: string,
   actionCode: string,
@@ -42,7 +54,8 @@ export async function updateAction(
   const from = isActionState(action.state) ? action.state : undefined;
   if (!from || transition(from, event) === REFUSED) throw invalidRequest(refusal(from ?? 'NEW', event));
   // The same table guards the UPDATE itself, so a concurrent change cannot slip past it.
-  if (!(await d.actions.setState(tenantId, key, { event, now: d.clock.now() }))) {
+  const now = d.clock.now();
+  if (!(await d.transaction((tx) => tx.actions.setState(tenantId, key, { event, now })))) {
     throw invalidRequest(refusal(from, event));
   }
   return getAction(d, tenantId, userId, actionCode, key);
@@ -50,7 +63,7 @@ export async function updateAction(
 
 /** queryUserActions: a bare array, newest first. */
 export async function queryUserActions(
-  d: Deps,
+  d: Pick<ActionQueryDeps, 'actionStore'>,
   tenantId: string,
   userId: string,
   q: { fromDate?: string; codes?: string; state?: string },
@@ -61,7 +74,7 @@ export async function queryUserActions(
     throw invalidRequest(`state must be one of ${ACTION_STATES.join(', ')}`);
   }
   const codes = q.codes ? q.codes.split(',').filter(Boolean) : undefined;
-  const rows = await d.actions.listForUser(tenantId, userId, { from, codes, state: q.state, limit: 1000 });
+  const rows = await d.actionStore.listForUser(tenantId, userId, { from, codes, state: q.state, limit: 1000 });
   return rows.map(summary);
 }
 
@@ -78,8 +91,14 @@ function summary(row: ActionRow) {
   };
 }
 
-async function requireAction(d: Deps, tenantId: string, userId: string, actionCode: string, key: string) {
-  const action = await d.actions.get(tenantId, key);
+async function requireAction(
+  d: Pick<ActionQueryDeps, 'actionStore'>,
+  tenantId: string,
+  userId: string,
+  actionCode: string,
+  key: string,
+) {
+  const action = await d.actionStore.get(tenantId, key);
   if (!action || action.user_id !== userId || action.action_code !== actionCode) {
     throw notFound('No action with this idempotencyKey exists for this user and action');
   }

@@ -54,6 +54,6 @@ export const actionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
         response: responses(ValidateResponse),
       },
     },
-    (req) => validateChallenge(deps.tokens, deps.actions, req.tenantId, req.body, deps.clock.now()),
+    (req) => validateChallenge(deps.tokenService, deps.actionStore, req.tenantId, req.body, deps.clock.now()),
   );
 };

@@ -25,17 +25,17 @@ export class ActionStore {
   constructor(private readonly db: Db) {}
 
   /** Inserts the action unless its idempotency key exists; true when this call created it. */
-  async insertIfAbsent(row: NewAction, reason: 'rules', db: Db = this.db): Promise<boolean> {
+  async insertIfAbsent(row: NewAction, reason: 'rules'): Promise<boolean> {
     if (!isActionState(row.state) || transition(NEW, { reason, to: row.state }) === REFUSED) {
       throw new Error(`an action cannot be created in state ${row.state}`);
     }
-    const inserted = await db
+    const inserted = await this.db
       .insertInto('actions')
       .values(complete(row))
       .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
       .returning('idempotency_key')
       .executeTakeFirst();
-    if (inserted) await this.recordState(row.tenant_id, row.idempotency_key, row.state, reason, row.created_at, db);
+    if (inserted) await this.recordState(row.tenant_id, row.idempotency_key, row.state, reason, row.created_at);
     return inserted !== undefined;
   }
 
@@ -44,11 +44,11 @@ export class ActionStore {
    * only from the states the table allows: a new challenge must never reopen an action that rules blocked,
    * that awaits review, or that already succeeded. Returns whether the state was written.
    */
-  async upsert(row: Omit<NewAction, 'state'>, event: ActionEvent, db: Db = this.db): Promise<boolean> {
+  async upsert(row: Omit<NewAction, 'state'>, event: ActionEvent): Promise<boolean> {
     const state = targetOf(event);
     const from = movableFrom(event);
     if (!state || !createsAction(event)) throw new Error(`reason ${event.reason} cannot create an action`);
-    const insert = db.insertInto('actions').values(complete({ ...row, state }));
+    const insert = this.db.insertInto('actions').values(complete({ ...row, state }));
     const written = await (from.length === 0
       ? insert.onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
       : insert.onConflict((oc) =>
@@ -60,12 +60,12 @@ export class ActionStore {
     )
       .returning('idempotency_key')
       .executeTakeFirst();
-    if (written) await this.recordState(row.tenant_id, row.idempotency_key, state, event.reason, row.updated_at, db);
+    if (written) await this.recordState(row.tenant_id, row.idempotency_key, state, event.reason, row.updated_at);
     return written !== undefined;
   }
 
-  async get(tenantId: string, idempotencyKey: string, db: Db = this.db): Promise<ActionRow | undefined> {
-    return db
+  async get(tenantId: string, idempotencyKey: string): Promise<ActionRow | undefined> {
+    return this.db
       .selectFrom('actions')
       .selectAll()
       .where('tenant_id', '=', tenantId)
@@ -81,12 +81,11 @@ export class ActionStore {
     tenantId: string,
     idempotencyKey: string,
     change: { event: ActionEvent; now: number; verificationMethod?: string },
-    db: Db = this.db,
   ): Promise<boolean> {
     const state = targetOf(change.event);
     const from = movableFrom(change.event);
     if (!state || from.length === 0) return false;
-    const query = db
+    const query = this.db
       .updateTable('actions')
       .set({
         state,
@@ -98,13 +97,13 @@ export class ActionStore {
       .where('idempotency_key', '=', idempotencyKey)
       .where('state', 'in', from);
     const changed = Number((await query.executeTakeFirst()).numUpdatedRows) > 0;
-    if (changed) await this.recordState(tenantId, idempotencyKey, state, change.event.reason, change.now, db);
+    if (changed) await this.recordState(tenantId, idempotencyKey, state, change.event.reason, change.now);
     return changed;
   }
 
   /** Attributes an anonymous sign-in action to the user who claimed it. */
-  async assignUser(tenantId: string, idempotencyKey: string, userId: string, now: number, db: Db = this.db) {
-    await db
+  async assignUser(tenantId: string, idempotencyKey: string, userId: string, now: number) {
+    await this.db
       .updateTable('actions')
       .set({ user_id: userId, updated_at: now })
       .where('tenant_id', '=', tenantId)
@@ -166,8 +165,24 @@ export class ActionStore {
       .execute();
   }
 
-  private async recordState(tenantId: string, key: string, state: string, reason: StateReason, at: number, db: Db) {
-    await db
+  /** Deletes the user's actions and their state history (deleteUser, in its transaction). */
+  async deleteForUser(tenantId: string, userId: string): Promise<void> {
+    await this.db
+      .deleteFrom('action_state_changes')
+      .where('tenant_id', '=', tenantId)
+      .where('idempotency_key', 'in', (eb) =>
+        eb
+          .selectFrom('actions')
+          .select('idempotency_key')
+          .where('tenant_id', '=', tenantId)
+          .where('user_id', '=', userId),
+      )
+      .execute();
+    await this.db.deleteFrom('actions').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+  }
+
+  private async recordState(tenantId: string, key: string, state: string, reason: StateReason, at: number) {
+    await this.db
       .insertInto('action_state_changes')
       .values({ tenant_id: tenantId, idempotency_key: key, state, reason, at })
       .execute();

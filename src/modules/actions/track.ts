@@ -1,13 +1,35 @@
-import type { Deps } from '../../deps.js';
+import type { Logger } from 'pino';
 import { invalidRequest } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
 import { countryOfIp } from '../../lib/ip-country.js';
 import { phoneAttribute, phoneCountry } from '../../lib/phone.js';
+import type { Random } from '../../lib/random.js';
+import type { PublicUrls } from '../../public-urls.js';
 import type { ActionRow, AuthenticatorRow } from '../../storage/schema.js';
+import type { UnitOfWork } from '../../storage/transactions.js';
 import { formatScopes, requestScopes } from '../challenges/scopes.js';
+import type { TokenService } from '../tokens/service.js';
+import type { UserService } from '../users/service.js';
 import { enrollmentView } from '../users/users.js';
 import { ACTION_CODE_PATTERN } from './actions.js';
+import type { ActionConfigService } from './config-service.js';
+import type { DeviceStore } from './device-store.js';
 import { type CompiledRule, evaluate, stateOf } from './rules.js';
+import type { ActionStore } from './store.js';
 import type { RuleContext } from './variables.js';
+
+export interface TrackDeps {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  publicUrls: PublicUrls;
+  actionStore: ActionStore;
+  deviceStore: DeviceStore;
+  actionConfigs: Pick<ActionConfigService, 'policy'>;
+  userService: Pick<UserService, 'upsertSeen' | 'authenticatorRecords'>;
+  tokenService: Pick<TokenService, 'sign'>;
+  transaction: UnitOfWork<{ actions: ActionStore }>;
+}
 
 export interface TrackAttributes {
   idempotencyKey?: string;
@@ -31,20 +53,26 @@ export interface TrackAttributes {
  * with a token for the Client API or the hosted UI. Retrying with the same idempotencyKey returns the
  * action already recorded, so a POST that the SDK resent after a dropped connection creates nothing new.
  */
-export async function trackAction(d: Deps, tenantId: string, userId: string, actionCode: string, a: TrackAttributes) {
+export async function trackAction(
+  d: TrackDeps,
+  tenantId: string,
+  userId: string,
+  actionCode: string,
+  a: TrackAttributes,
+) {
   if (!ACTION_CODE_PATTERN.test(actionCode)) throw invalidRequest('action must match ^[a-zA-Z0-9_-]{1,64}$');
   const scope = scopeOf(a.scope);
   if (a.redirectUrl !== undefined) checkRedirectUrl(a.redirectUrl);
   if (a.idempotencyKey) {
-    const existing = await d.actions.get(tenantId, a.idempotencyKey);
+    const existing = await d.actionStore.get(tenantId, a.idempotencyKey);
     if (existing) {
-      const authenticators = await d.users.store.authenticators(tenantId, userId);
+      const authenticators = await d.userService.authenticatorRecords(tenantId, userId);
       return respond(d, tenantId, userId, actionCode, existing, scope, authenticators);
     }
   }
   const phone = a.phoneNumber ? phoneAttribute(a.phoneNumber) : undefined;
   const now = d.clock.now();
-  const user = await d.users.store.upsert(
+  const user = await d.userService.upsertSeen(
     tenantId,
     userId,
     {
@@ -54,11 +82,11 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
     },
     now,
   );
-  const policy = await d.actionConfig.policy(tenantId, actionCode);
+  const policy = await d.actionConfigs.policy(tenantId, actionCode);
   const [authenticators, velocity, deviceIsNew] = await Promise.all([
-    d.users.store.authenticators(tenantId, userId),
+    d.userService.authenticatorRecords(tenantId, userId),
     velocityCounts(d, tenantId, userId, actionCode, policy.rules, now),
-    a.deviceId ? d.devices.touch(tenantId, userId, a.deviceId, now) : Promise.resolve(null),
+    a.deviceId ? d.deviceStore.touch(tenantId, userId, a.deviceId, now) : Promise.resolve(null),
   ]);
   const userPhone = user.phone_number;
   // The IP database (18 MiB, loaded on first use) and number parsing only when a rule reads them.
@@ -101,14 +129,15 @@ export async function trackAction(d: Deps, tenantId: string, userId: string, act
     priority_rule_id: decisive?.id ?? null,
   };
   // Two concurrent retries with one new idempotencyKey: the first insert wins and both answer with it.
-  const created = await d.db.transaction().execute((trx) => d.actions.insertIfAbsent(row, 'rules', trx));
-  const action = created ? { ...row, validated_at: null } : await d.actions.get(tenantId, row.idempotency_key);
+  // The action and its first history row, together.
+  const created = await d.transaction((tx) => tx.actions.insertIfAbsent(row, 'rules'));
+  const action = created ? { ...row, validated_at: null } : await d.actionStore.get(tenantId, row.idempotency_key);
   if (!action) throw new Error('the tracked action vanished');
   return respond(d, tenantId, userId, actionCode, action, scope, authenticators);
 }
 
 async function respond(
-  d: Deps,
+  d: TrackDeps,
   tenantId: string,
   userId: string,
   actionCode: string,
@@ -119,7 +148,7 @@ async function respond(
   if (action.user_id !== userId || action.action_code !== actionCode) {
     throw invalidRequest('idempotencyKey belongs to an action of another user or action code');
   }
-  const token = await d.tokens.sign({
+  const token = await d.tokenService.sign({
     tenantId,
     userId,
     actionCode: action.action_code,
@@ -130,18 +159,11 @@ async function respond(
     state: action.state,
     idempotencyKey: action.idempotency_key,
     token,
-    url: hostedUrl(d, token),
+    // The redirectUrl stays on the server with the action, so a rewritten link cannot redirect the token.
+    url: d.publicUrls.hostedChallengeUrl(token),
     ...enrollmentView(authenticators),
     ruleIds: JSON.parse(action.rule_ids ?? '[]') as string[],
   };
-}
-
-/**
- * The pre-built UI's address. It already holds a `?`: the SDKs append `&mode=popup` and the like. The
- * redirectUrl stays on the server with the action, so a rewritten link cannot redirect the token.
- */
-function hostedUrl(d: Deps, token: string): string {
-  return `${d.config.apiUrl.replace(/\/v1$/, '')}/hosted/challenge?token=${encodeURIComponent(token)}`;
 }
 
 /** Schemes that would run or read something in the pre-built UI's origin instead of leaving it. */
@@ -171,7 +193,7 @@ function scopeOf(scope: unknown): string {
 }
 
 async function velocityCounts(
-  d: Deps,
+  d: TrackDeps,
   tenantId: string,
   userId: string,
   code: string,
@@ -180,7 +202,7 @@ async function velocityCounts(
 ) {
   const windows = [...new Set(rules.flatMap((r) => r.velocityWindows))];
   const counts = await Promise.all(
-    windows.map((minutes) => d.actions.countSince(tenantId, userId, code, now - minutes * 60_000)),
+    windows.map((minutes) => d.actionStore.countSince(tenantId, userId, code, now - minutes * 60_000)),
   );
   return Object.fromEntries(windows.map((minutes, i) => [`sameActionLast${minutes}Minutes`, counts[i] ?? 0]));
 }

@@ -1,12 +1,34 @@
+import type { Config } from '../../config.js';
 import { ApiError, challengeNotFound, invalidRequest } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Keyring } from '../../lib/crypto.js';
+import type { Random } from '../../lib/random.js';
 import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
+import type { UnitOfWork } from '../../storage/transactions.js';
 import { ACTION_CODE_PATTERN } from '../actions/actions.js';
-import { DeliveryError, recordAttempts } from '../sms/dispatcher.js';
+import type { ActionStore } from '../actions/store.js';
+import { DeliveryError, type SmsDispatcher } from '../sms/dispatcher.js';
+import type { SmsStore } from '../sms/store.js';
 import { composeOtpMessage } from '../sms/templates/render.js';
+import type { MessageSettingsService } from '../sms/templates/settings.js';
 import { phoneInput } from '../users/phone-input.js';
-import type { ChallengeDeps } from './deps.js';
+import type { UserService } from '../users/service.js';
 import { hashCode } from './otp.js';
 import { enrollmentScopes, formatScopes, requestScopes, type Scope } from './scopes.js';
+import type { ChallengeStore } from './store.js';
+
+export interface InitiateDeps {
+  config: Readonly<Pick<Config, 'otp'>>;
+  clock: Clock;
+  random: Random;
+  keyring: Keyring;
+  challengeStore: ChallengeStore;
+  actionStore: ActionStore;
+  userService: Pick<UserService, 'smsAuthenticator'>;
+  smsDispatcher: Pick<SmsDispatcher, 'send'>;
+  messageTemplates: Pick<MessageSettingsService, 'get'>;
+  transaction: UnitOfWork<{ actions: ActionStore; challenges: ChallengeStore; sms: SmsStore }>;
+}
 
 export interface InitiateRequest {
   verificationMethod?: string;
@@ -30,7 +52,7 @@ export interface InitiateResponse {
 
 /** Starts an SMS challenge, or resends a new code for an existing one (`challengeId`). */
 export async function initiateChallenge(
-  d: ChallengeDeps,
+  d: InitiateDeps,
   tenantId: string,
   req: InitiateRequest,
 ): Promise<InitiateResponse> {
@@ -75,7 +97,7 @@ export async function initiateChallenge(
     failed_reason: null,
     authenticator_id: req.authenticatorId ?? null,
   };
-  const existing = req.idempotencyKey ? await d.actions.get(tenantId, req.idempotencyKey) : undefined;
+  const existing = req.idempotencyKey ? await d.actionStore.get(tenantId, req.idempotencyKey) : undefined;
   if (
     existing &&
     (existing.action_code !== req.action || (req.userId && existing.user_id && existing.user_id !== req.userId))
@@ -87,8 +109,8 @@ export async function initiateChallenge(
   // transaction: the response (the acknowledgement) follows the commit, so an acknowledged challenge
   // survives a crash, and a crash during the send leaves nothing half-made. A failed send is stored too.
   const outcome = await sendCode(d, row, code);
-  await d.db.transaction().execute(async (trx) => {
-    await d.actions.upsert(
+  await d.transaction(async (tx) => {
+    await tx.actions.upsert(
       {
         tenant_id: tenantId,
         idempotency_key: idempotencyKey,
@@ -101,22 +123,21 @@ export async function initiateChallenge(
       },
       // The state machine moves only ALLOW and CHALLENGE_* actions: a code never reopens a closed one.
       { reason: outcome.ok ? 'challenge_sent' : 'delivery_failed' },
-      trx,
     );
-    await d.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code }, trx);
-    await recordAttempts(trx, outcome.attempts);
+    await tx.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code });
+    await tx.sms.recordAttempts(outcome.attempts);
   });
   if (!outcome.ok) throw outcome.error;
   return { challengeId: id, idempotencyKey, expiresAt: Math.floor(row.expires_at / 1000) };
 }
 
-async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: string): Promise<InitiateResponse> {
+async function resendChallenge(d: InitiateDeps, tenantId: string, challengeId: string): Promise<InitiateResponse> {
   const now = d.clock.now();
-  const target = await d.challenges.get(tenantId, challengeId);
+  const target = await d.challengeStore.get(tenantId, challengeId);
   if (target) await requireNumberBudget(d, tenantId, target.phone_number);
   const code = d.random.digits(d.config.otp.length);
   const { maxSendsPerChallenge, resendCooldownSeconds, ttlSeconds } = d.config.otp;
-  const row = await d.challenges.replaceCode(tenantId, challengeId, {
+  const row = await d.challengeStore.replaceCode(tenantId, challengeId, {
     codeHash: hashCode(d.keyring.otpKey, challengeId, code),
     now,
     expiresAt: now + ttlSeconds * 1000,
@@ -124,7 +145,7 @@ async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: 
     cooldownMs: resendCooldownSeconds * 1000,
   });
   if (!row) {
-    const current = await d.challenges.get(tenantId, challengeId);
+    const current = await d.challengeStore.get(tenantId, challengeId);
     if (!current) throw challengeNotFound();
     if (current.verified_at !== null) throw invalidRequest('This challenge is already verified');
     if (current.send_count >= maxSendsPerChallenge) {
@@ -134,10 +155,10 @@ async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: 
     throw new ApiError('too_many_requests', `Wait ${Math.max(wait, 1)} seconds before sending another code`);
   }
   const outcome = await sendCode(d, row, code);
-  await d.db.transaction().execute(async (trx) => {
+  await d.transaction(async (tx) => {
     // An undelivered code must never be accepted: the challenge stays failed until a resend succeeds.
-    if (!outcome.ok) await d.challenges.markFailed(tenantId, challengeId, outcome.error.code, trx);
-    await recordAttempts(trx, outcome.attempts);
+    if (!outcome.ok) await tx.challenges.markFailed(tenantId, challengeId, outcome.error.code);
+    await tx.sms.recordAttempts(outcome.attempts);
   });
   if (!outcome.ok) throw outcome.error;
   return { challengeId, idempotencyKey: row.idempotency_key, expiresAt: Math.floor(row.expires_at / 1000) };
@@ -148,25 +169,25 @@ async function resendChallenge(d: ChallengeDeps, tenantId: string, challengeId: 
  * challenges and resends they come from. Counted in the database, so it holds across nodes; concurrent
  * requests can overshoot it by the few in flight.
  */
-async function requireNumberBudget(d: ChallengeDeps, tenantId: string, e164: string): Promise<void> {
+async function requireNumberBudget(d: InitiateDeps, tenantId: string, e164: string): Promise<void> {
   const max = d.config.otp.maxSendsPerNumberPerHour;
   if (max === 0) return;
-  if ((await d.challenges.sendsToNumberSince(tenantId, e164, d.clock.now() - 3_600_000)) >= max) {
+  if ((await d.challengeStore.sendsToNumberSince(tenantId, e164, d.clock.now() - 3_600_000)) >= max) {
     throw new ApiError('too_many_requests', `This number has received ${max} codes in the last hour. Try again later.`);
   }
 }
 
 type SendOutcome = { ok: true; attempts: SmsSendRow[] } | { ok: false; error: ApiError; attempts: SmsSendRow[] };
 
-async function sendCode(d: ChallengeDeps, row: ChallengeRow, code: string): Promise<SendOutcome> {
+async function sendCode(d: InitiateDeps, row: ChallengeRow, code: string): Promise<SendOutcome> {
   try {
-    const delivery = await d.sms.send({
+    const delivery = await d.smsDispatcher.send({
       tenantId: row.tenant_id,
       challengeId: row.id,
       sendId: `${row.id}-${row.send_count}`,
       to: row.phone_number,
       code,
-      body: composeOtpMessage(await d.messages.get(row.tenant_id), row.locale, {
+      body: composeOtpMessage(await d.messageTemplates.get(row.tenant_id), row.locale, {
         code,
         expiresInMinutes: Math.round(d.config.otp.ttlSeconds / 60),
       }),
@@ -188,7 +209,7 @@ async function sendCode(d: ChallengeDeps, row: ChallengeRow, code: string): Prom
  * an existing SMS authenticator to update.
  */
 async function checkScopeAllowsNumber(
-  d: ChallengeDeps,
+  d: InitiateDeps,
   tenantId: string,
   userId: string,
   e164: string,
@@ -197,7 +218,7 @@ async function checkScopeAllowsNumber(
   const add = scopes.has('add:authenticators');
   const update = scopes.has('update:authenticators');
   if (!add && !update) return;
-  const existing = (await d.users.store.authenticators(tenantId, userId)).find((a) => a.verification_method === 'SMS');
+  const existing = await d.userService.smsAuthenticator(tenantId, userId);
   if (add && !update && existing && existing.phone_number !== e164) {
     throw invalidRequest(
       'This user already has an SMS authenticator. Use scope update:authenticators to change its number.',

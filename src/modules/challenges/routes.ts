@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Deps } from '../../deps.js';
 import { Body, NonEmpty, Opt, Query, Reply, responses, Str } from '../../http/contract.js';
+import { claimChallenge } from './claim.js';
+import { describeChallenge } from './describe.js';
 import { initiateChallenge } from './initiate.js';
-import { claimChallenge, describeChallenge, verifyChallenge } from './verify.js';
+import { verifyChallenge } from './verify.js';
 
 const ChallengeRequest = Body({
   verificationMethod: Opt(Str(64)),

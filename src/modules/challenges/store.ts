@@ -8,8 +8,8 @@ import type { ChallengeRow } from '../../storage/schema.js';
 export class ChallengeStore {
   constructor(private readonly db: Db) {}
 
-  async insert(row: ChallengeRow, db: Db = this.db): Promise<void> {
-    await db.insertInto('challenges').values(row).execute();
+  async insert(row: ChallengeRow): Promise<void> {
+    await this.db.insertInto('challenges').values(row).execute();
   }
 
   async get(tenantId: string, id: string): Promise<ChallengeRow | undefined> {
@@ -71,8 +71,8 @@ export class ChallengeStore {
    * Counts one attempt before the code is compared, so every guess is paid for even under
    * concurrency. Returns the row as it is after the increment, or nothing if already verified.
    */
-  async countAttempt(tenantId: string, id: string, db: Db = this.db): Promise<ChallengeRow | undefined> {
-    return db
+  async countAttempt(tenantId: string, id: string): Promise<ChallengeRow | undefined> {
+    return this.db
       .updateTable('challenges')
       .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
       .where('tenant_id', '=', tenantId)
@@ -83,8 +83,8 @@ export class ChallengeStore {
   }
 
   /** Marks the challenge verified; exactly one caller can succeed. */
-  async markVerified(tenantId: string, id: string, now: number, db: Db = this.db): Promise<boolean> {
-    const row = await db
+  async markVerified(tenantId: string, id: string, now: number): Promise<boolean> {
+    const row = await this.db
       .updateTable('challenges')
       .set({ verified_at: now })
       .where('tenant_id', '=', tenantId)
@@ -121,8 +121,8 @@ export class ChallengeStore {
       .executeTakeFirst();
   }
 
-  async markFailed(tenantId: string, id: string, reason: string, db: Db = this.db): Promise<void> {
-    await db
+  async markFailed(tenantId: string, id: string, reason: string): Promise<void> {
+    await this.db
       .updateTable('challenges')
       .set({ failed_reason: reason })
       .where('tenant_id', '=', tenantId)
@@ -135,9 +135,8 @@ export class ChallengeStore {
     tenantId: string,
     id: string,
     claim: { userId: string; now: number; skipVerificationCheck: boolean; verifiedSince: number },
-    db: Db = this.db,
   ): Promise<ChallengeRow | undefined> {
-    return db
+    return this.db
       .updateTable('challenges')
       .set({ claimed_at: claim.now, claimed_user_id: claim.userId })
       .where('tenant_id', '=', tenantId)
@@ -151,5 +150,10 @@ export class ChallengeStore {
       )
       .returningAll()
       .executeTakeFirst();
+  }
+
+  /** Deletes the user's challenges (deleteUser, in its transaction). */
+  async deleteForUser(tenantId: string, userId: string): Promise<void> {
+    await this.db.deleteFrom('challenges').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
   }
 }

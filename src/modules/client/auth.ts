@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Deps } from '../../deps.js';
 import { ApiError } from '../../errors.js';
 import { basicUsername } from '../../lib/basic-auth.js';
-import { type ChallengeTokenClaims, TokenError } from '../tokens/service.js';
+import type { TenantService } from '../tenants/service.js';
+import { type ChallengeTokenClaims, TokenError, type TokenService } from '../tokens/service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,13 +17,16 @@ declare module 'fastify' {
  * An expired token answers `expired_token` with the `error` key, which makes the browser SDK call
  * `onTokenExpired`.
  */
-export function clientAuth(deps: Deps) {
+export function clientAuth(deps: {
+  tokenService: Pick<TokenService, 'verifyAnyTenant'>;
+  tenantService: Pick<TenantService, 'exists'>;
+}) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization ?? '';
     const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (bearer) {
       try {
-        const token = await deps.tokens.verifyAnyTenant(bearer);
+        const token = await deps.tokenService.verifyAnyTenant(bearer);
         request.client = { tenantId: token.tenantId, token };
         return;
       } catch (err) {
@@ -36,7 +39,7 @@ export function clientAuth(deps: Deps) {
       }
     }
     const tenantId = basicUsername(header);
-    if (tenantId && tenantId.length <= 64 && (await deps.tenants.exists(tenantId))) {
+    if (tenantId && tenantId.length <= 64 && (await deps.tenantService.exists(tenantId))) {
       request.client = { tenantId };
       return;
     }

@@ -1,7 +1,8 @@
-import type { Deps } from '../../deps.js';
+import type { Config } from '../../config.js';
 import { maskPhone } from '../../lib/phone.js';
+import type { ActionStore } from '../actions/store.js';
 import type { ChallengeTokenClaims } from '../tokens/service.js';
-import { authenticatorView } from '../users/users.js';
+import type { UserService } from '../users/service.js';
 import type { HostedContext, UserAuthenticatorView } from './contracts.js';
 
 /**
@@ -13,11 +14,15 @@ import type { HostedContext, UserAuthenticatorView } from './contracts.js';
  * otherwise; only with none does it fall back to the opener's origin as the Referer or ancestorOrigins
  * names it.
  */
-export async function hostedContext(d: Deps, token: ChallengeTokenClaims): Promise<HostedContext> {
-  const action = await d.actions.get(token.tenantId, token.idempotencyKey);
-  const sms = (await d.users.store.authenticators(token.tenantId, token.userId)).find(
-    (a) => a.verification_method === 'SMS',
-  );
+export interface HostedContextDeps {
+  config: Readonly<Pick<Config, 'clientOrigins'>>;
+  actionStore: Pick<ActionStore, 'get'>;
+  userService: Pick<UserService, 'smsAuthenticator' | 'authenticators'>;
+}
+
+export async function hostedContext(d: HostedContextDeps, token: ChallengeTokenClaims): Promise<HostedContext> {
+  const action = await d.actionStore.get(token.tenantId, token.idempotencyKey);
+  const sms = await d.userService.smsAuthenticator(token.tenantId, token.userId);
   return {
     actionCode: token.actionCode,
     redirectUrl: storedRedirectUrl(action?.attributes ?? null),
@@ -28,8 +33,11 @@ export async function hostedContext(d: Deps, token: ChallengeTokenClaims): Promi
 }
 
 /** `GET /v1/client/user-authenticators`: the token's user's authenticators. */
-export async function listAuthenticators(d: Deps, token: ChallengeTokenClaims): Promise<UserAuthenticatorView[]> {
-  return (await d.users.store.authenticators(token.tenantId, token.userId)).map(authenticatorView);
+export async function listAuthenticators(
+  d: Pick<HostedContextDeps, 'userService'>,
+  token: ChallengeTokenClaims,
+): Promise<UserAuthenticatorView[]> {
+  return d.userService.authenticators(token.tenantId, token.userId);
 }
 
 function storedRedirectUrl(attributes: string | null): string | null {

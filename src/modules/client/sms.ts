@@ -1,27 +1,39 @@
-import type { Deps } from '../../deps.js';
 import { ApiError, invalidRequest } from '../../errors.js';
 import type { ActionRow } from '../../storage/schema.js';
+import type { UnitOfWork } from '../../storage/transactions.js';
 import { isClosed } from '../actions/state-machine.js';
-import { initiateChallenge } from '../challenges/initiate.js';
+import type { ActionStore } from '../actions/store.js';
+import { type InitiateDeps, initiateChallenge } from '../challenges/initiate.js';
 import { enrollmentScopes, formatScopes, grantedScopes, MANAGE_SCOPE } from '../challenges/scopes.js';
-import { verifyChallenge } from '../challenges/verify.js';
-import type { ChallengeTokenClaims } from '../tokens/service.js';
+import type { ChallengeStore } from '../challenges/store.js';
+import { type VerifyDeps, verifyChallenge } from '../challenges/verify.js';
+import type { SmsStore } from '../sms/store.js';
+import type { ChallengeTokenClaims, TokenService } from '../tokens/service.js';
+import type { UserService } from '../users/service.js';
+import type { UserStore } from '../users/store.js';
 import { authenticatorView } from '../users/users.js';
+
+/** The Client API's SMS calls start and verify challenges as the Server API does, for the token's action. */
+export type ClientSmsDeps = Omit<InitiateDeps & VerifyDeps, 'transaction' | 'userService'> & {
+  transaction: UnitOfWork<{ actions: ActionStore; challenges: ChallengeStore; sms: SmsStore; users: UserStore }>;
+  userService: Pick<UserService, 'smsAuthenticator' | 'authenticatorRecords' | 'enrollSms'>;
+  tokenService: Pick<TokenService, 'sign'>;
+};
 
 /**
  * A token holder could otherwise start challenges without end (each enroll names a new number, and
  * each text costs money: SMS pumping). A tracked action gets as many challenges as one challenge gets
  * sends; track again for more.
  */
-async function requireChallengeBudget(d: Deps, token: ChallengeTokenClaims) {
+async function requireChallengeBudget(d: ClientSmsDeps, token: ChallengeTokenClaims) {
   const max = d.config.otp.maxSendsPerChallenge;
-  if ((await d.challenges.countForAction(token.tenantId, token.idempotencyKey)) >= max) {
+  if ((await d.challengeStore.countForAction(token.tenantId, token.idempotencyKey)) >= max) {
     throw new ApiError('too_many_requests', `An action may start at most ${max} challenges. Track the action again.`);
   }
 }
 
-async function requireOpenAction(d: Deps, token: ChallengeTokenClaims) {
-  const action = await d.actions.get(token.tenantId, token.idempotencyKey);
+async function requireOpenAction(d: ClientSmsDeps, token: ChallengeTokenClaims) {
+  const action = await d.actionStore.get(token.tenantId, token.idempotencyKey);
   if (!action || action.user_id !== token.userId)
     throw new ApiError('unauthorized', 'The action of this token no longer exists.');
   // Actions that a code must not unlock: rules blocked them, or a person decides.
@@ -45,16 +57,16 @@ function trackedLocale(action: ActionRow): string | undefined {
  * `sms.challenge()`: sends a code to the user's enrolled number. Called again, it resends for the same
  * challenge, within the foundation's cooldown and send budget; the attempt count is kept.
  */
-export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
+export async function challengeSms(d: ClientSmsDeps, token: ChallengeTokenClaims) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
   const action = await requireOpenAction(d, token);
-  const pending = await d.challenges.latestForAction(tenantId, idempotencyKey);
+  const pending = await d.challengeStore.latestForAction(tenantId, idempotencyKey);
   if (pending && pending.verified_at === null && pending.expires_at > d.clock.now()) {
     const resent = await initiateChallenge(d, tenantId, { challengeId: pending.id });
     return { challengeId: resent.challengeId };
   }
   await requireChallengeBudget(d, token);
-  const sms = (await d.users.store.authenticators(tenantId, userId)).find((a) => a.verification_method === 'SMS');
+  const sms = await d.userService.smsAuthenticator(tenantId, userId);
   if (!sms?.phone_number) {
     throw invalidRequest('This user has no SMS authenticator. Enroll a number with sms.enroll first.');
   }
@@ -75,10 +87,10 @@ export async function challengeSms(d: Deps, token: ChallengeTokenClaims) {
  * number of the user's SMS authenticator), from track or from a passed challenge. Sigil keeps one SMS
  * authenticator per user, so re-enrolling returns that authenticator's ID.
  */
-export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumber: string) {
+export async function enrollSms(d: ClientSmsDeps, token: ChallengeTokenClaims, phoneNumber: string) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
   const action = await requireOpenAction(d, token);
-  const existing = await d.users.store.authenticators(tenantId, userId);
+  const existing = await d.userService.authenticatorRecords(tenantId, userId);
   const granted = enrollmentScopes(grantedScopes(token.scope));
   if (existing.length > 0 && granted.length === 0) {
     throw new ApiError(
@@ -102,15 +114,15 @@ export async function enrollSms(d: Deps, token: ChallengeTokenClaims, phoneNumbe
 }
 
 /** `sms.verify({code})`: on success, a new token that the backend validates and that may manage authenticators. */
-export async function verifySms(d: Deps, token: ChallengeTokenClaims, verificationCode: string) {
+export async function verifySms(d: ClientSmsDeps, token: ChallengeTokenClaims, verificationCode: string) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
-  const challenge = await d.challenges.latestForAction(tenantId, idempotencyKey);
+  const challenge = await d.challengeStore.latestForAction(tenantId, idempotencyKey);
   if (!challenge) throw invalidRequest('No code has been sent for this token. Call sms.challenge first.');
   const result = await verifyChallenge(d, tenantId, { challengeId: challenge.id, verificationCode });
   if (!result.isVerified) return result;
-  const accessToken = await d.tokens.sign({ tenantId, userId, actionCode, idempotencyKey, scope: MANAGE_SCOPE });
+  const accessToken = await d.tokenService.sign({ tenantId, userId, actionCode, idempotencyKey, scope: MANAGE_SCOPE });
   const enrolled = challenge.authenticator_id
-    ? (await d.users.store.authenticators(tenantId, userId)).find((a) => a.id === challenge.authenticator_id)
+    ? (await d.userService.authenticatorRecords(tenantId, userId)).find((a) => a.id === challenge.authenticator_id)
     : undefined;
   return {
     isVerified: true,

@@ -35,7 +35,7 @@ const SessionClientRequest = Body({
 
 /** Management API: session clients, the apps whose IDs become access tokens' `aud`. */
 export const sessionClientRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const clients = deps.sessions.clients;
+  const clients = deps.sessionService.clients;
 
   app.post(
     '/session-clients',

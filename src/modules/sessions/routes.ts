@@ -25,7 +25,7 @@ const ValidatedSession = Reply({
 
 /** Server API: sessions made from a succeeded challenge, as `@authsignal/node` calls them. */
 export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const sessions = deps.sessions;
+  const sessions = deps.sessionService;
 
   app.post(
     '/sessions',

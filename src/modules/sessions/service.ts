@@ -4,8 +4,7 @@ import type { Random } from '../../lib/random.js';
 import { VALIDATABLE_STATE } from '../actions/state-machine.js';
 import type { ActionStore } from '../actions/store.js';
 import { ACCESS_TOKEN_TYP, TokenError, type TokenService } from '../tokens/service.js';
-import type { UserStore } from '../users/store.js';
-import { attributesView } from '../users/users.js';
+import type { UserService } from '../users/service.js';
 import { SessionClients } from './clients.js';
 import {
   type AccessClaims,
@@ -50,7 +49,7 @@ export class SessionService {
   constructor(
     private readonly store: SessionStore,
     private readonly actions: ActionStore,
-    private readonly users: UserStore,
+    private readonly users: Pick<UserService, 'attributes'>,
     private readonly tokens: TokenService,
     private readonly clock: Clock,
     private readonly random: Random,
@@ -137,7 +136,7 @@ export class SessionService {
     if (session.revoked_at !== null) throw invalidToken('The session has been revoked.');
     // A refresh replaces the access token: "refreshing revokes the earlier tokens" (Authsignal's docs).
     if (session.access_jti !== claims.jti) throw invalidToken('The access token was replaced by a refresh.');
-    const user = attributesView(await this.users.get(tenantId, claims.userId));
+    const user = await this.users.attributes(tenantId, claims.userId);
     return {
       user: { userId: claims.userId, ...user },
       expiresAt: claims.exp,

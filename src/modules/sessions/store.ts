@@ -301,6 +301,21 @@ export class SessionStore {
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
+
+  /**
+   * Deletes the user's sessions and their refresh tokens (deleteUser, in its transaction): their access
+   * tokens stop validating and their refresh tokens stop working.
+   */
+  async deleteForUser(tenantId: string, userId: string): Promise<void> {
+    await this.db
+      .deleteFrom('session_refresh_tokens')
+      .where('tenant_id', '=', tenantId)
+      .where('session_id', 'in', (eb) =>
+        eb.selectFrom('sessions').select('id').where('tenant_id', '=', tenantId).where('user_id', '=', userId),
+      )
+      .execute();
+    await this.db.deleteFrom('sessions').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+  }
 }
 
 /** A foreign-key refusal, as PostgreSQL (23503) and better-sqlite3 report it. */

@@ -3,8 +3,9 @@ import { ApiError, invalidRequest } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import { TtlCache } from '../../lib/ttl-cache.js';
-import type { Db } from '../../storage/db.js';
 import { providerDefinition, providerTypes } from './providers/index.js';
+import type { ParseRules } from './providers/provider.js';
+import type { SmsStore } from './store.js';
 
 export type ProviderConfig = { type: string } & Record<string, unknown>;
 
@@ -16,14 +17,16 @@ const MAX_PROVIDERS = 10;
  */
 export class SmsConfigService {
   private readonly cache: TtlCache<ProviderConfig[]>;
+  private readonly rules: ParseRules;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: SmsStore,
     private readonly keyring: Keyring,
-    private readonly config: Config,
+    config: Readonly<Config>,
     private readonly clock: Clock,
   ) {
     this.cache = new TtlCache(config.authCacheTtlMs, () => clock.now());
+    this.rules = { production: config.env === 'production', allowLoopback: config.sms.webhookAllowLoopback };
   }
 
   /** Validates every entry (errors name the entry and field) and replaces the tenant's list. */
@@ -34,11 +37,7 @@ export class SmsConfigService {
     const parsed = list.map((raw, i) => this.parseOne(raw, `providers[${i}]`));
     const now = this.clock.now();
     const providers_enc = this.keyring.encrypt(JSON.stringify(parsed), context(tenantId));
-    await this.db
-      .insertInto('sms_provider_configs')
-      .values({ tenant_id: tenantId, providers_enc, updated_at: now })
-      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ providers_enc, updated_at: now }))
-      .execute();
+    await this.store.putProvidersDocument(tenantId, providers_enc, now);
     this.cache.delete(tenantId);
     return parsed;
   }
@@ -50,7 +49,7 @@ export class SmsConfigService {
     const definition = providerDefinition((raw as { type?: unknown }).type);
     if (!definition) throw invalidRequest(`${label}.type must be one of: ${providerTypes().join(', ')}`);
     try {
-      return definition.parse(raw as Record<string, unknown>, this.config) as ProviderConfig;
+      return definition.parse(raw as Record<string, unknown>, this.rules) as ProviderConfig;
     } catch (err) {
       if (err instanceof ApiError) throw new ApiError(err.code, `${label}: ${err.description}`, { cause: err });
       throw err;
@@ -59,13 +58,9 @@ export class SmsConfigService {
 
   async list(tenantId: string): Promise<ProviderConfig[]> {
     return this.cache.get(tenantId, async () => {
-      const row = await this.db
-        .selectFrom('sms_provider_configs')
-        .select('providers_enc')
-        .where('tenant_id', '=', tenantId)
-        .executeTakeFirst();
-      if (row) return JSON.parse(this.keyring.decrypt(row.providers_enc, context(tenantId))) as ProviderConfig[];
-      return this.config.env === 'production' ? [] : [{ type: 'dev' }];
+      const document = await this.store.providersDocument(tenantId);
+      if (document) return JSON.parse(this.keyring.decrypt(document, context(tenantId))) as ProviderConfig[];
+      return this.rules.production ? [] : [{ type: 'dev' }];
     });
   }
 

@@ -13,7 +13,6 @@ import { ApiError, errorCatalogue } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { maskPhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
-import type { Db } from '../../storage/db.js';
 import type { SmsSendRow } from '../../storage/schema.js';
 import type { ProviderConfig, SmsConfigService } from './config-service.js';
 import { providerDefinition } from './providers/index.js';
@@ -273,9 +272,4 @@ function normalise(err: unknown): SmsSendError {
  */
 function scrub(text: string, message: SmsMessage): string {
   return text.split(message.code).join('[code]').split(message.to).join(maskPhone(message.to));
-}
-
-/** Stores send attempts, inside the caller's transaction when one is given. */
-export async function recordAttempts(db: Db, attempts: SmsSendRow[]): Promise<void> {
-  if (attempts.length > 0) await db.insertInto('sms_sends').values(attempts).execute();
 }

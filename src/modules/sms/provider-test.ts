@@ -1,19 +1,30 @@
-import type { Deps } from '../../deps.js';
+import type { Config } from '../../config.js';
 import { ApiError, invalidRequest } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Random } from '../../lib/random.js';
 import { phoneInput } from '../users/phone-input.js';
-import type { ProviderConfig } from './config-service.js';
+import type { ProviderConfig, SmsConfigService } from './config-service.js';
+import type { SmsDispatcher } from './dispatcher.js';
+
+export interface ProviderTestDeps {
+  config: Readonly<{ sms: Pick<Config['sms'], 'appName'> }>;
+  clock: Clock;
+  random: Random;
+  smsProviders: Pick<SmsConfigService, 'list' | 'parseOne'>;
+  smsDispatcher: Pick<SmsDispatcher, 'sendThrough'>;
+}
 
 /**
  * `POST /v1/management/sms-providers/test`: sends a real test message through one provider, chosen by
  * its index in the tenant's list (default 0) or given whole as an unsaved config, and reports how it
  * answered. Retries apply; failover and the circuit breaker do not, since the point is this provider.
  */
-export async function testProvider(deps: Deps, tenantId: string, phoneNumber: string, choice: unknown) {
+export async function testProvider(deps: ProviderTestDeps, tenantId: string, phoneNumber: string, choice: unknown) {
   const phone = phoneInput(phoneNumber);
   const config = await chosenConfig(deps, tenantId, choice);
   const now = deps.clock.now();
   const id = `test-${deps.random.uuid()}`;
-  const { result, error, attempts } = await deps.sms.sendThrough(config, {
+  const { result, error, attempts } = await deps.smsDispatcher.sendThrough(config, {
     tenantId,
     challengeId: id,
     sendId: id,
@@ -41,10 +52,10 @@ export async function testProvider(deps: Deps, tenantId: string, phoneNumber: st
   };
 }
 
-async function chosenConfig(deps: Deps, tenantId: string, choice: unknown): Promise<ProviderConfig> {
+async function chosenConfig(deps: ProviderTestDeps, tenantId: string, choice: unknown): Promise<ProviderConfig> {
   if (choice === undefined || typeof choice === 'number') {
     const index = choice ?? 0;
-    const list = await deps.smsConfig.list(tenantId);
+    const list = await deps.smsProviders.list(tenantId);
     const config = Number.isInteger(index) ? list[index] : undefined;
     if (!config) {
       throw new ApiError(
@@ -55,6 +66,6 @@ async function chosenConfig(deps: Deps, tenantId: string, choice: unknown): Prom
     return config;
   }
   if (typeof choice === 'object' && choice !== null && !Array.isArray(choice))
-    return deps.smsConfig.parseOne(choice, 'provider');
+    return deps.smsProviders.parseOne(choice, 'provider');
   throw invalidRequest('provider must be an index into the configured providers, or a provider config object');
 }

@@ -1,5 +1,6 @@
 import type { Keyring } from '../../lib/crypto.js';
 import { constantTimeEqual, hmacSha256 } from '../../lib/crypto.js';
+import type { PublicUrls } from '../../public-urls.js';
 
 /**
  * Delivery receipts come to `<apiUrl>/sms-receipts/<type>/<tenantId>/<token>`. The token is an HMAC of
@@ -11,8 +12,8 @@ export function receiptToken(keyring: Keyring, tenantId: string, type: string): 
   return hmacSha256(keyring.receiptKey, `sms-receipts:${tenantId}:${type}`).subarray(0, 24).toString('base64url');
 }
 
-export function receiptUrl(apiUrl: string, keyring: Keyring, type: string, tenantId: string): string {
-  return `${apiUrl}/sms-receipts/${type}/${tenantId}/${receiptToken(keyring, tenantId, type)}`;
+export function receiptUrl(urls: PublicUrls, keyring: Keyring, type: string, tenantId: string): string {
+  return `${urls.apiUrl}/sms-receipts/${type}/${tenantId}/${receiptToken(keyring, tenantId, type)}`;
 }
 
 export function validReceiptToken(keyring: Keyring, tenantId: string, type: string, token: string): boolean {

@@ -1,6 +1,68 @@
-import type { Db } from '../../storage/db.js';
-import type { SmsReceiptRow } from '../../storage/schema.js';
-import type { DeliveryReceipt } from './providers/provider.js';
+import { ApiError, challengeNotFound, notFound } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Keyring } from '../../lib/crypto.js';
+import type { Random } from '../../lib/random.js';
+import type { PublicUrls } from '../../public-urls.js';
+import type { ChallengeStore } from '../challenges/store.js';
+import type { SmsConfigService } from './config-service.js';
+import { providerDefinition } from './providers/index.js';
+import { type DeliveryReceipt, type InboundReceipt, ReceiptRefused } from './providers/provider.js';
+import { validReceiptToken } from './receipt-url.js';
+import type { SmsStore } from './store.js';
+
+export interface ReceiptDeps {
+  keyring: Keyring;
+  clock: Clock;
+  random: Random;
+  publicUrls: PublicUrls;
+  smsProviders: SmsConfigService;
+  smsStore: SmsStore;
+}
+
+/** A receipt as it reached `POST /v1/sms-receipts/:type/:tenantId/:token`. */
+export interface ReceiptRequest {
+  type: string;
+  tenantId: string;
+  token: string;
+  /** The request target, path and query, as received: with the public base, it is what the vendor signed. */
+  target: string;
+  headers: InboundReceipt['headers'];
+  rawBody: Buffer;
+}
+
+/**
+ * Authenticates a vendor's delivery report and stores what it says. No API key: the secret token in the
+ * URL authenticates the vendor, and a vendor that signs its callbacks (Twilio, Bird) must sign this one
+ * too, with the credentials of one of the tenant's configs of its type.
+ */
+export async function acceptReceipt(
+  d: ReceiptDeps,
+  req: ReceiptRequest,
+  onRefused: (reason: string) => void,
+): Promise<{ received: number; stored: number }> {
+  const definition = providerDefinition(req.type);
+  if (!definition?.readReceipt) throw notFound(`${req.type} does not send delivery receipts to Sigil`);
+  if (!validReceiptToken(d.keyring, req.tenantId, req.type, req.token)) {
+    throw new ApiError('unauthorized', 'This receipt URL is not valid');
+  }
+  const configs = (await d.smsProviders.list(req.tenantId)).filter((c) => c.type === req.type);
+  if (configs.length === 0) throw notFound(`No ${req.type} provider is configured`);
+  const inbound = { url: d.publicUrls.absolute(req.target), headers: req.headers, rawBody: req.rawBody };
+  let receipts: DeliveryReceipt[];
+  try {
+    receipts = definition.readReceipt(inbound, configs, d.clock.now());
+  } catch (err) {
+    if (err instanceof ReceiptRefused) {
+      onRefused(err.message);
+      throw new ApiError('unauthorized', `The receipt's signature is not valid: ${err.message}`, { cause: err });
+    }
+    throw new ApiError('invalid_request', 'The receipt could not be read', { cause: err });
+  }
+  const stored = await recordReceipts(d.smsStore, req.tenantId, req.type, receipts, d.clock.now(), () =>
+    d.random.uuid(),
+  );
+  return { received: receipts.length, stored };
+}
 
 /**
  * Stores delivery receipts, each once: a vendor retrying a callback, or anyone replaying a captured
@@ -8,8 +70,8 @@ import type { DeliveryReceipt } from './providers/provider.js';
  * vendor's message ID when the timeline is read, so a receipt that beats the challenge's own commit
  * (a fast vendor) is not lost.
  */
-export async function recordReceipts(
-  db: Db,
+async function recordReceipts(
+  store: SmsStore,
   tenantId: string,
   provider: string,
   receipts: DeliveryReceipt[],
@@ -18,22 +80,18 @@ export async function recordReceipts(
 ): Promise<number> {
   let stored = 0;
   for (const r of receipts) {
-    const result = await db
-      .insertInto('sms_receipts')
-      .values({
-        id: uuid(),
-        tenant_id: tenantId,
-        provider,
-        provider_message_id: storable(r.providerMessageId, 200),
-        status: r.status,
-        vendor_status: storable(r.vendorStatus, 100),
-        error_code: r.errorCode === undefined ? null : storable(r.errorCode, 100),
-        dedupe_key: storable(r.dedupeKey, 300),
-        received_at: now,
-      })
-      .onConflict((oc) => oc.columns(['tenant_id', 'provider', 'dedupe_key']).doNothing())
-      .executeTakeFirst();
-    stored += Number(result.numInsertedOrUpdatedRows ?? 0n);
+    const inserted = await store.insertReceipt({
+      id: uuid(),
+      tenantId,
+      provider,
+      providerMessageId: storable(r.providerMessageId, 200),
+      status: r.status,
+      vendorStatus: storable(r.vendorStatus, 100),
+      errorCode: r.errorCode === undefined ? null : storable(r.errorCode, 100),
+      dedupeKey: storable(r.dedupeKey, 300),
+      receivedAt: now,
+    });
+    if (inserted) stored++;
   }
   return stored;
 }
@@ -59,27 +117,22 @@ export interface TimelineEntry {
   receipts: { status: string; vendorStatus: string; errorCode: string | null; receivedAt: string }[];
 }
 
+/** `GET /v1/management/challenges/:challengeId/deliveries`: the challenge's send attempts with their receipts. */
+export async function challengeDeliveries(
+  d: { challengeStore: ChallengeStore; smsStore: SmsStore },
+  tenantId: string,
+  challengeId: string,
+): Promise<{ challengeId: string; attempts: TimelineEntry[] }> {
+  const challenge = await d.challengeStore.get(tenantId, challengeId);
+  if (!challenge) throw challengeNotFound();
+  return { challengeId: challenge.id, attempts: await deliveryTimeline(d.smsStore, tenantId, challenge.id) };
+}
+
 /** A challenge's send attempts, oldest first, each with the receipts its vendor sent. */
-export async function deliveryTimeline(db: Db, tenantId: string, challengeId: string): Promise<TimelineEntry[]> {
-  const sends = await db
-    .selectFrom('sms_sends')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('challenge_id', '=', challengeId)
-    .orderBy('created_at')
-    .orderBy('attempt')
-    .execute();
+async function deliveryTimeline(store: SmsStore, tenantId: string, challengeId: string): Promise<TimelineEntry[]> {
+  const sends = await store.attemptsOf(tenantId, challengeId);
   const ids = sends.map((s) => s.provider_message_id).filter((id): id is string => id !== null);
-  const receipts: SmsReceiptRow[] =
-    ids.length === 0
-      ? []
-      : await db
-          .selectFrom('sms_receipts')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('provider_message_id', 'in', ids)
-          .orderBy('received_at')
-          .execute();
+  const receipts = await store.receiptsFor(tenantId, ids);
   return sends.map((s) => {
     const own = receipts.filter((r) => r.provider === s.provider && r.provider_message_id === s.provider_message_id);
     // Receipts can arrive out of order: a final status wins over `sent`, whenever each came.

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
-import { challengeNotFound } from '../../errors.js';
 import { responses } from '../../http/contract.js';
 import {
   ChallengeParams,
@@ -16,7 +15,7 @@ import { readInbox } from './inbox.js';
 import { testProvider } from './provider-test.js';
 import { providerDefinition } from './providers/index.js';
 import { receiptUrl } from './receipt-url.js';
-import { deliveryTimeline } from './receipts.js';
+import { challengeDeliveries } from './receipts.js';
 
 const tags = ['Management API'];
 const security = [{ managementKey: [] }];
@@ -24,12 +23,12 @@ const security = [{ managementKey: [] }];
 /** Management API: the tenant's SMS providers, delivery timelines, and in development the dev inbox. */
 export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const listed = async (tenantId: string) => ({
-    providers: (await deps.smsConfig.masked(tenantId)).map((p) => ({
+    providers: (await deps.smsProviders.masked(tenantId)).map((p) => ({
       ...p,
       type: String(p.type),
       // Where to point the vendor's delivery reports (Bird's webhook subscription, say).
       ...(providerDefinition(p.type)?.readReceipt
-        ? { receiptUrl: receiptUrl(deps.config.apiUrl, deps.keyring, String(p.type), tenantId) }
+        ? { receiptUrl: receiptUrl(deps.publicUrls, deps.keyring, String(p.type), tenantId) }
         : {}),
     })),
   });
@@ -42,7 +41,7 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
     '/sms-providers',
     { schema: { tags, security, body: ProvidersRequest, response: responses(ProvidersReply) } },
     async (req) => {
-      await deps.smsConfig.replace(req.tenantId, req.body);
+      await deps.smsProviders.replace(req.tenantId, req.body);
       return listed(req.tenantId);
     },
   );
@@ -56,14 +55,7 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
   app.get(
     '/challenges/:challengeId/deliveries',
     { schema: { tags, security, params: ChallengeParams, response: responses(DeliveriesReply) } },
-    async (req) => {
-      const challenge = await deps.challenges.get(req.tenantId, req.params.challengeId);
-      if (!challenge) throw challengeNotFound();
-      return {
-        challengeId: challenge.id,
-        attempts: await deliveryTimeline(deps.db, req.tenantId, challenge.id),
-      };
-    },
+    (req) => challengeDeliveries(deps, req.tenantId, req.params.challengeId),
   );
 
   if (deps.config.env !== 'production') {
@@ -79,7 +71,10 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
         },
       },
       async (req) => ({
-        messages: await readInbox(deps.db, req.tenantId, { to: req.query.to, limit: Number(req.query.limit ?? 20) }),
+        messages: await readInbox(deps.smsStore, req.tenantId, {
+          to: req.query.to,
+          limit: Number(req.query.limit ?? 20),
+        }),
       }),
     );
   }

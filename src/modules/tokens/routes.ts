@@ -26,7 +26,7 @@ const tags = ['Client API'];
 export const jwksRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const keySet = async (tenantId: string) =>
     // Every stored key has all of Jwk's members: createSigningKey writes them.
-    (await deps.tokens.jwks(tenantId)) as Static<typeof JwksReply>;
+    (await deps.tokenService.jwks(tenantId)) as Static<typeof JwksReply>;
 
   app.get(
     '/public/:tenantId/.well-known/jwks',

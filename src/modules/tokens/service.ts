@@ -10,6 +10,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import type { Random } from '../../lib/random.js';
 import { TtlCache } from '../../lib/ttl-cache.js';
+import type { PublicUrls } from '../../public-urls.js';
 import type { SigningKeyStore } from './store.js';
 
 /** ES256: as widely supported as RS256 by JWT libraries, and about 25 times cheaper to sign. */
@@ -62,7 +63,7 @@ export class TokenService {
     private readonly keyring: Keyring,
     private readonly clock: Clock,
     private readonly random: Random,
-    private readonly issuer: string,
+    private readonly urls: PublicUrls,
     private readonly ttlSeconds: number,
   ) {
     this.publicKeys = new TtlCache(KEY_CACHE_MS, () => clock.now());
@@ -123,7 +124,7 @@ export class TokenService {
     try {
       ({ payload } = await jwtVerify(token, key.key, {
         algorithms: [ALG],
-        issuer: this.issuer,
+        issuer: this.urls.apiUrl,
         typ: CHALLENGE_TOKEN_TYP,
         currentDate: new Date(this.clock.now()),
       }));
@@ -179,7 +180,7 @@ export class TokenService {
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = iat + ttlSeconds;
     // Signed with node:crypto on the cached KeyObject: half the cost of jose's WebCrypto path. jose verifies.
-    const input = `${base64url({ alg: ALG, kid, typ })}.${base64url({ ...claims, iss: this.issuer, iat, exp })}`;
+    const input = `${base64url({ alg: ALG, kid, typ })}.${base64url({ ...claims, iss: this.urls.apiUrl, iat, exp })}`;
     const signature = cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
     return { token: `${input}.${signature.toString('base64url')}`, exp };
   }
@@ -199,7 +200,7 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, key.key, {
         algorithms: [ALG],
-        issuer: this.issuer,
+        issuer: this.urls.apiUrl,
         typ,
         currentDate: new Date(this.clock.now()),
       });

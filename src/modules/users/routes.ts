@@ -34,7 +34,7 @@ const UserAttributes = Body({
 
 /** Server API: users and their authenticators. */
 export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const users = deps.users;
+  const users = deps.userService;
 
   app.get('/users/:userId', { schema: { tags, params: UserParams, response: responses(UserReply) } }, (req) =>
     users.get(req.tenantId, req.params.userId),

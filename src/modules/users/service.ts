@@ -2,14 +2,26 @@ import { invalidRequest, notFound } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { phoneAttribute } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
-import type { Db } from '../../storage/db.js';
+import type { AuthenticatorRow, UserRow } from '../../storage/schema.js';
+import type { UnitOfWork } from '../../storage/transactions.js';
 import { phoneInput } from './phone-input.js';
 import type { UserPatch, UserStore } from './store.js';
 import { attributesView, authenticatorView, enrollmentView, type UserAttributes } from './users.js';
 
+/** What deleteUser asks each module to delete, in one transaction. */
+export interface UserDeletionTx {
+  users: UserStore;
+  challenges: { deleteForUser(tenantId: string, userId: string): Promise<void> };
+  actions: { deleteForUser(tenantId: string, userId: string): Promise<void> };
+  devices: { deleteForUser(tenantId: string, userId: string): Promise<void> };
+  sessions: { deleteForUser(tenantId: string, userId: string): Promise<void> };
+}
+
+/** Users and their authenticators. The store is private: other modules use these methods. */
 export class UserService {
   constructor(
-    readonly store: UserStore,
+    private readonly store: UserStore,
+    private readonly transaction: UnitOfWork<UserDeletionTx>,
     private readonly clock: Clock,
     private readonly random: Random,
   ) {}
@@ -23,13 +35,33 @@ export class UserService {
     return { ...enrollmentView(authenticators), ...attributesView(row) };
   }
 
+  /** The user's attributes as the wire shows them (empty for an unknown user). */
+  async attributes(tenantId: string, userId: string) {
+    return attributesView(await this.store.get(tenantId, userId));
+  }
+
   async update(tenantId: string, userId: string, attributes: UserAttributes) {
     const row = await this.store.upsert(tenantId, userId, toPatch(attributes), this.clock.now());
     return attributesView(row);
   }
 
+  /**
+   * Records that the app saw this user, with what it told us (track): creates the user if needed, and
+   * applies `patch` in the same statement.
+   */
+  async upsertSeen(tenantId: string, userId: string, patch: UserPatch, now: number): Promise<UserRow> {
+    return this.store.upsert(tenantId, userId, patch, now);
+  }
+
+  /** Deletes the user: each module deletes what it owns, all in one transaction. */
   async delete(tenantId: string, userId: string): Promise<void> {
-    await this.store.delete(tenantId, userId);
+    await this.transaction(async (tx) => {
+      await tx.actions.deleteForUser(tenantId, userId);
+      await tx.sessions.deleteForUser(tenantId, userId);
+      await tx.challenges.deleteForUser(tenantId, userId);
+      await tx.devices.deleteForUser(tenantId, userId);
+      await tx.users.delete(tenantId, userId);
+    });
   }
 
   async query(
@@ -56,6 +88,16 @@ export class UserService {
     return (await this.store.authenticators(tenantId, userId)).map(authenticatorView);
   }
 
+  /** The user's authenticators as stored, oldest first: for enrollment views and rule variables. */
+  async authenticatorRecords(tenantId: string, userId: string): Promise<AuthenticatorRow[]> {
+    return this.store.authenticators(tenantId, userId);
+  }
+
+  /** The user's SMS authenticator, if enrolled (Sigil keeps at most one per user). */
+  async smsAuthenticator(tenantId: string, userId: string): Promise<AuthenticatorRow | undefined> {
+    return (await this.store.authenticators(tenantId, userId)).find((a) => a.verification_method === 'SMS');
+  }
+
   /** Enrolls, or updates the number of, an SMS authenticator whose number was verified elsewhere. */
   async enrollVerified(
     tenantId: string,
@@ -66,31 +108,28 @@ export class UserService {
       throw invalidRequest('verificationMethod must be "SMS": Sigil enrolls SMS authenticators only');
     }
     const phone = phoneInput(body.phoneNumber);
-    const authenticator = await this.enrollSms(tenantId, userId, phone.e164);
+    const authenticator = await this.transaction((tx) => this.enrollSms(tx, tenantId, userId, phone.e164));
     return { authenticator: authenticatorView(authenticator) };
   }
 
   /**
    * Creates or updates the user's SMS authenticator with a verified number, and records the number on
-   * the user. Runs inside the caller's transaction when one is given.
+   * the user, in the caller's transaction (a verified code enrolls in the transaction that accepts it).
    */
-  async enrollSms(tenantId: string, userId: string, e164: string, db?: Db, authenticatorId?: string) {
+  async enrollSms(tx: { users: UserStore }, tenantId: string, userId: string, e164: string, authenticatorId?: string) {
     const now = this.clock.now();
-    await this.store.upsert(tenantId, userId, { phone_number: e164, phone_number_verified: 1 }, now, db);
-    return this.store.upsertAuthenticator(
-      {
-        id: authenticatorId ?? this.random.uuid(),
-        tenant_id: tenantId,
-        user_id: userId,
-        verification_method: 'SMS',
-        phone_number: e164,
-        email: null,
-        created_at: now,
-        verified_at: now,
-        last_verified_at: now,
-      },
-      db,
-    );
+    await tx.users.upsert(tenantId, userId, { phone_number: e164, phone_number_verified: 1 }, now);
+    return tx.users.upsertAuthenticator({
+      id: authenticatorId ?? this.random.uuid(),
+      tenant_id: tenantId,
+      user_id: userId,
+      verification_method: 'SMS',
+      phone_number: e164,
+      email: null,
+      created_at: now,
+      verified_at: now,
+      last_verified_at: now,
+    });
   }
 
   async deleteAuthenticator(tenantId: string, userId: string, authenticatorId: string): Promise<void> {

@@ -25,8 +25,8 @@ export class UserStore {
   }
 
   /** Creates the user if needed and applies `patch`; one statement, so concurrent first sights cannot collide. */
-  async upsert(tenantId: string, userId: string, patch: UserPatch, now: number, db: Db = this.db): Promise<UserRow> {
-    return db
+  async upsert(tenantId: string, userId: string, patch: UserPatch, now: number): Promise<UserRow> {
+    return this.db
       .insertInto('users')
       .values({
         tenant_id: tenantId,
@@ -48,32 +48,11 @@ export class UserStore {
       .executeTakeFirstOrThrow();
   }
 
-  /** Removes the user and everything that belongs to them. */
+  /** Deletes the user and their authenticators; deleteUser asks the other modules for their rows. */
   async delete(tenantId: string, userId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('action_state_changes')
-        .where('tenant_id', '=', tenantId)
-        .where('idempotency_key', 'in', (eb) =>
-          eb
-            .selectFrom('actions')
-            .select('idempotency_key')
-            .where('tenant_id', '=', tenantId)
-            .where('user_id', '=', userId),
-        )
-        .execute();
-      // A deleted user's sessions go too: their access tokens stop validating and refresh tokens stop working.
-      await trx
-        .deleteFrom('session_refresh_tokens')
-        .where('tenant_id', '=', tenantId)
-        .where('session_id', 'in', (eb) =>
-          eb.selectFrom('sessions').select('id').where('tenant_id', '=', tenantId).where('user_id', '=', userId),
-        )
-        .execute();
-      for (const table of ['authenticators', 'challenges', 'devices', 'sessions', 'actions', 'users'] as const) {
-        await trx.deleteFrom(table).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
-      }
-    });
+    for (const table of ['authenticators', 'users'] as const) {
+      await this.db.deleteFrom(table).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+    }
   }
 
   async query(tenantId: string, q: UserQuery): Promise<UserRow[]> {
@@ -99,8 +78,8 @@ export class UserStore {
   }
 
   /** Enrolls the method, or replaces the number of the user's existing authenticator of that method. */
-  async upsertAuthenticator(row: AuthenticatorRow, db: Db = this.db): Promise<AuthenticatorRow> {
-    return db
+  async upsertAuthenticator(row: AuthenticatorRow): Promise<AuthenticatorRow> {
+    return this.db
       .insertInto('authenticators')
       .values(row)
       .onConflict((oc) =>

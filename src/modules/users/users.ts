@@ -1,3 +1,4 @@
+import { iso } from '../../lib/clock.js';
 import type { AuthenticatorRow, UserRow } from '../../storage/schema.js';
 import type { AttributesView, AuthenticatorView, EnrollmentView } from './contracts.js';
 
@@ -52,8 +53,6 @@ export function authenticatorView(row: AuthenticatorRow): AuthenticatorView {
     email: row.email,
   }) as AuthenticatorView;
 }
-
-export const iso = (ms: number) => new Date(ms).toISOString();
 
 export function dropNull<T extends Record<string, unknown>>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;

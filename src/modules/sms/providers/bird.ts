@@ -42,7 +42,7 @@ const RECEIPT_TOLERANCE_MS = 5 * 60 * 1000;
  */
 export const birdProvider: ProviderDefinition<BirdConfig> = {
   type: 'bird',
-  parse(raw, config) {
+  parse(raw, rules) {
     const signingKey = optionalString(raw, 'bird', 'signingKey', { pattern: /^[ -~]+$/, hint: 'printable ASCII' });
     return {
       type: 'bird',
@@ -51,7 +51,7 @@ export const birdProvider: ProviderDefinition<BirdConfig> = {
       workspaceId: requiredString(raw, 'bird', 'workspaceId', UUID),
       channelId: requiredString(raw, 'bird', 'channelId', UUID),
       ...(signingKey ? { signingKey } : {}),
-      baseUrl: baseUrl(raw, 'bird', 'https://api.bird.com', config),
+      baseUrl: baseUrl(raw, 'bird', 'https://api.bird.com', rules),
     };
   },
   mask: (c) => ({

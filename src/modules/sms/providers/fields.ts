@@ -1,5 +1,5 @@
-import type { Config } from '../../../config.js';
 import { invalidRequest } from '../../../errors.js';
+import type { ParseRules } from './provider.js';
 
 /** Field readers for provider configs: each error names the provider and the field. */
 export function requiredString(
@@ -37,7 +37,7 @@ function checked(value: string, type: string, field: string, rule: { pattern?: R
  * A vendor's API base URL: the default, or an override for a regional host. It must be https, except a
  * loopback host where loopback is allowed (local fakes and development). Kept without a trailing slash.
  */
-export function baseUrl(raw: Record<string, unknown>, type: string, fallback: string, config: Config): string {
+export function baseUrl(raw: Record<string, unknown>, type: string, fallback: string, rules: ParseRules): string {
   const value = optionalString(raw, type, 'baseUrl', { max: 2048 });
   if (value === undefined) return fallback;
   let url: URL;
@@ -47,7 +47,7 @@ export function baseUrl(raw: Record<string, unknown>, type: string, fallback: st
     throw invalidRequest(`${type}.baseUrl is not a valid URL`);
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback && config.sms.webhookAllowLoopback)) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback && rules.allowLoopback)) {
     throw invalidRequest(`${type}.baseUrl must use https`);
   }
   if (url.username || url.password || url.search || url.hash) {

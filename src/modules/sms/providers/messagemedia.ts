@@ -21,7 +21,7 @@ const LABEL = 'MessageMedia';
  */
 export const messageMediaProvider: ProviderDefinition<MessageMediaConfig> = {
   type: 'messagemedia',
-  parse(raw, config) {
+  parse(raw, rules) {
     const sourceNumber = optionalString(raw, 'messagemedia', 'sourceNumber', {
       // Digits alone would be a short code, which this adapter does not send from.
       pattern: /^(\+[1-9]\d{7,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{3,11})$/,
@@ -39,7 +39,7 @@ export const messageMediaProvider: ProviderDefinition<MessageMediaConfig> = {
         hint: 'printable ASCII without spaces',
       }),
       ...(sourceNumber ? { sourceNumber } : {}),
-      baseUrl: baseUrl(raw, 'messagemedia', 'https://api.messagemedia.com', config),
+      baseUrl: baseUrl(raw, 'messagemedia', 'https://api.messagemedia.com', rules),
     };
   },
   mask: (c) => ({ ...c, apiSecret: maskSecret(c.apiSecret) }),

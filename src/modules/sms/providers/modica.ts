@@ -22,7 +22,7 @@ const LABEL = 'Modica';
  */
 export const modicaProvider: ProviderDefinition<ModicaConfig> = {
   type: 'modica',
-  parse(raw, config) {
+  parse(raw, rules) {
     const source = optionalString(raw, 'modica', 'source', {
       pattern: /^\+?[1-9]\d{2,14}$/,
       hint: 'a short code or number of the Modica application',
@@ -36,7 +36,7 @@ export const modicaProvider: ProviderDefinition<ModicaConfig> = {
       }),
       password: requiredString(raw, 'modica', 'password', { pattern: /^[^\r\n]+$/ }),
       ...(source ? { source } : {}),
-      baseUrl: baseUrl(raw, 'modica', 'https://api.modicagroup.com', config),
+      baseUrl: baseUrl(raw, 'modica', 'https://api.modicagroup.com', rules),
     };
   },
   mask: (c) => ({ ...c, password: maskSecret(c.password) }),

@@ -1,7 +1,4 @@
-import type { Logger } from 'pino';
-import type { Config } from '../../../config.js';
 import type { NetworkPolicy } from '../../../lib/outbound-guard.js';
-import type { Db } from '../../../storage/db.js';
 
 /** One SMS to send. `code` travels with it because some providers (the webhook) deliver the code, not the text. */
 export interface SmsMessage {
@@ -54,10 +51,11 @@ export interface SmsProvider {
   send(message: SmsMessage, options: { signal: AbortSignal }): Promise<SendResult>;
 }
 
+/**
+ * What a vendor adapter may use, and nothing more: no database, no logger, no configuration. Every
+ * outcome travels back to the dispatcher as a result or an SmsSendError, which it records and logs.
+ */
 export interface ProviderContext {
-  config: Config;
-  db: Db;
-  logger: Logger;
   now(): number;
   uuid(): string;
   /** The tenant's active API secret keys, which sign webhook payloads. */
@@ -66,6 +64,16 @@ export interface ProviderContext {
   policy: NetworkPolicy;
   /** The public URL at which this tenant receives this provider type's delivery receipts. */
   receiptUrl(type: string, tenantId: string): string;
+  /** Where the dev provider "sends": the development inbox. Returns the stored message's ID. */
+  devInbox(message: SmsMessage): Promise<string>;
+}
+
+/** What checking a stored or submitted config depends on. */
+export interface ParseRules {
+  /** NODE_ENV=production: the dev provider is refused. */
+  production: boolean;
+  /** Whether a vendor base URL may be plain http on a loopback host (local fakes, development). */
+  allowLoopback: boolean;
 }
 
 /** A delivery callback as it arrived, for an adapter to authenticate and read. */
@@ -95,7 +103,7 @@ export class ReceiptRefused extends Error {}
 export interface ProviderDefinition<C extends { type: string } = { type: string }> {
   type: string;
   /** Throws an invalid_request ApiError that names the bad field. */
-  parse(raw: Record<string, unknown>, config: Config): C;
+  parse(raw: Record<string, unknown>, rules: ParseRules): C;
   mask(config: C): Record<string, unknown>;
   create(config: C, context: ProviderContext): SmsProvider;
   /**

@@ -33,7 +33,7 @@ interface TnzAnswer {
  */
 export const tnzProvider: ProviderDefinition<TnzConfig> = {
   type: 'tnz',
-  parse(raw, config) {
+  parse(raw, rules) {
     const fromNumber = optionalString(raw, 'tnz', 'fromNumber', {
       pattern: /^\+?[1-9]\d{2,14}$/,
       hint: 'a number or short code enabled on the TNZ account',
@@ -47,7 +47,7 @@ export const tnzProvider: ProviderDefinition<TnzConfig> = {
         hint: 'the Auth Token exactly as exported from the TNZ Dashboard, without "Basic "',
       }),
       ...(fromNumber ? { fromNumber } : {}),
-      baseUrl: baseUrl(raw, 'tnz', 'https://api.tnz.co.nz', config),
+      baseUrl: baseUrl(raw, 'tnz', 'https://api.tnz.co.nz', rules),
     };
   },
   mask: (c) => ({ ...c, apiKey: maskSecret(c.apiKey) }),

@@ -48,7 +48,7 @@ const ERRORS = new Map<number, [SmsSendError['kind'], string]>([
 /** Twilio Programmable Messaging: a form POST to Messages.json, Basic auth with the Account SID and Auth Token. */
 export const twilioProvider: ProviderDefinition<TwilioConfig> = {
   type: 'twilio',
-  parse(raw, config) {
+  parse(raw, rules) {
     const from = optionalString(raw, 'twilio', 'from', {
       pattern: /^(\+[1-9]\d{6,14}|\d{3,8}|[A-Za-z0-9 ]{1,11})$/,
       hint: 'an E.164 number, a short code or an alphanumeric sender ID of at most 11 characters',
@@ -69,7 +69,7 @@ export const twilioProvider: ProviderDefinition<TwilioConfig> = {
       authToken: requiredString(raw, 'twilio', 'authToken', { pattern: /^[A-Za-z0-9]{16,64}$/ }),
       ...(from ? { from } : {}),
       ...(messagingServiceSid ? { messagingServiceSid } : {}),
-      baseUrl: baseUrl(raw, 'twilio', 'https://api.twilio.com', config),
+      baseUrl: baseUrl(raw, 'twilio', 'https://api.twilio.com', rules),
     };
   },
   mask: (c) => ({ ...c, authToken: maskSecret(c.authToken) }),

@@ -59,7 +59,7 @@ async function unknownFieldsRefused(request: FastifyRequest): Promise<void> {
  */
 export const smsTemplateRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get('/sms-templates', { schema: { tags, security, response: responses(SettingsView) } }, (req) =>
-    deps.messages.view(req.tenantId),
+    deps.messageTemplates.view(req.tenantId),
   );
 
   app.put(
@@ -68,7 +68,7 @@ export const smsTemplateRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asyn
       preValidation: unknownFieldsRefused,
       schema: { tags, security, body: SettingsRequest, response: responses(SettingsView) },
     },
-    (req) => deps.messages.replace(req.tenantId, req.body),
+    (req) => deps.messageTemplates.replace(req.tenantId, req.body),
   );
 
   app.put(
@@ -82,12 +82,12 @@ export const smsTemplateRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asyn
         response: responses(TemplateView),
       },
     },
-    (req) => deps.messages.setTemplate(req.tenantId, req.params.locale, req.body.text),
+    (req) => deps.messageTemplates.setTemplate(req.tenantId, req.params.locale, req.body.text),
   );
 
   app.delete(
     '/sms-templates/:locale',
     { schema: { tags, security, params: LocaleParams, response: responses(Success) } },
-    (req) => deps.messages.deleteTemplate(req.tenantId, req.params.locale),
+    (req) => deps.messageTemplates.deleteTemplate(req.tenantId, req.params.locale),
   );
 };

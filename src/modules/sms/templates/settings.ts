@@ -2,7 +2,7 @@ import type { Config } from '../../../config.js';
 import { ApiError, invalidRequest, notFound } from '../../../errors.js';
 import type { Clock } from '../../../lib/clock.js';
 import { TtlCache } from '../../../lib/ttl-cache.js';
-import type { Db } from '../../../storage/db.js';
+import type { SmsStore } from '../store.js';
 import type { MessageSettings } from './render.js';
 import {
   checkSegments,
@@ -36,8 +36,8 @@ export class MessageSettingsService {
   private readonly cache: TtlCache<MessageSettings>;
 
   constructor(
-    private readonly db: Db,
-    private readonly config: Config,
+    private readonly store: SmsStore,
+    private readonly config: Readonly<Config>,
     private readonly clock: Clock,
   ) {
     this.cache = new TtlCache(config.authCacheTtlMs, () => clock.now());
@@ -57,13 +57,7 @@ export class MessageSettingsService {
   async replace(tenantId: string, body: unknown): Promise<SettingsView> {
     const stored = parseSettings(body);
     checkSegments(effectiveSettings(stored, this.config), this.config);
-    const settings = JSON.stringify(stored);
-    const now = this.clock.now();
-    await this.db
-      .insertInto('sms_message_settings')
-      .values({ tenant_id: tenantId, settings, updated_at: now })
-      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ settings, updated_at: now }))
-      .execute();
+    await this.store.putMessageSettings(tenantId, JSON.stringify(stored), this.clock.now());
     this.cache.delete(tenantId);
     return this.viewOf(stored);
   }
@@ -95,14 +89,10 @@ export class MessageSettingsService {
   }
 
   private async read(tenantId: string): Promise<{ stored: StoredSettings; raw: string | undefined }> {
-    const row = await this.db
-      .selectFrom('sms_message_settings')
-      .select('settings')
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirst();
-    if (!row) return { stored: { templates: {} }, raw: undefined };
-    const stored = JSON.parse(row.settings) as StoredSettings;
-    return { stored: { ...stored, templates: stored.templates ?? {} }, raw: row.settings };
+    const raw = await this.store.messageSettings(tenantId);
+    if (raw === undefined) return { stored: { templates: {} }, raw: undefined };
+    const stored = JSON.parse(raw) as StoredSettings;
+    return { stored: { ...stored, templates: stored.templates ?? {} }, raw };
   }
 
   /**
@@ -118,26 +108,7 @@ export class MessageSettingsService {
         throw invalidRequest(`templates may hold at most ${MAX_TEMPLATES} locales`);
       }
       checkSegments(effectiveSettings(next, this.config), this.config);
-      const settings = JSON.stringify(next);
-      const now = this.clock.now();
-      const written =
-        raw === undefined
-          ? (
-              await this.db
-                .insertInto('sms_message_settings')
-                .values({ tenant_id: tenantId, settings, updated_at: now })
-                .onConflict((oc) => oc.column('tenant_id').doNothing())
-                .executeTakeFirst()
-            ).numInsertedOrUpdatedRows
-          : (
-              await this.db
-                .updateTable('sms_message_settings')
-                .set({ settings, updated_at: now })
-                .where('tenant_id', '=', tenantId)
-                .where('settings', '=', raw)
-                .executeTakeFirst()
-            ).numUpdatedRows;
-      if (Number(written ?? 0n) > 0) {
+      if (await this.store.swapMessageSettings(tenantId, raw, JSON.stringify(next), this.clock.now())) {
         this.cache.delete(tenantId);
         return next;
       }

@@ -1,0 +1,148 @@
+import type { Db } from '../../storage/db.js';
+import type { DevInboxRow, SmsReceiptRow, SmsSendRow } from '../../storage/schema.js';
+
+export interface NewReceipt {
+  id: string;
+  tenantId: string;
+  provider: string;
+  providerMessageId: string;
+  status: string;
+  vendorStatus: string;
+  errorCode: string | null;
+  dedupeKey: string;
+  receivedAt: number;
+}
+
+/**
+ * Every table of the SMS module: provider lists and message settings (one document per tenant each),
+ * send attempts, delivery receipts and the development inbox. Documents are compared on their whole
+ * text when written conditionally, so a concurrent edit is detected rather than lost.
+ */
+export class SmsStore {
+  constructor(private readonly db: Db) {}
+
+  async providersDocument(tenantId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('sms_provider_configs')
+      .select('providers_enc')
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    return row?.providers_enc;
+  }
+
+  async putProvidersDocument(tenantId: string, providersEnc: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('sms_provider_configs')
+      .values({ tenant_id: tenantId, providers_enc: providersEnc, updated_at: now })
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ providers_enc: providersEnc, updated_at: now }))
+      .execute();
+  }
+
+  async messageSettings(tenantId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('sms_message_settings')
+      .select('settings')
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    return row?.settings;
+  }
+
+  async putMessageSettings(tenantId: string, settings: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('sms_message_settings')
+      .values({ tenant_id: tenantId, settings, updated_at: now })
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ settings, updated_at: now }))
+      .execute();
+  }
+
+  /**
+   * Writes `settings` only if the stored document is still `expected` (undefined: none stored yet).
+   * True when this call wrote it.
+   */
+  async swapMessageSettings(
+    tenantId: string,
+    expected: string | undefined,
+    settings: string,
+    now: number,
+  ): Promise<boolean> {
+    const written =
+      expected === undefined
+        ? (
+            await this.db
+              .insertInto('sms_message_settings')
+              .values({ tenant_id: tenantId, settings, updated_at: now })
+              .onConflict((oc) => oc.column('tenant_id').doNothing())
+              .executeTakeFirst()
+          ).numInsertedOrUpdatedRows
+        : (
+            await this.db
+              .updateTable('sms_message_settings')
+              .set({ settings, updated_at: now })
+              .where('tenant_id', '=', tenantId)
+              .where('settings', '=', expected)
+              .executeTakeFirst()
+          ).numUpdatedRows;
+    return Number(written ?? 0n) > 0;
+  }
+
+  /** The dispatcher's attempts, stored by the caller in the challenge's transaction. */
+  async recordAttempts(attempts: SmsSendRow[]): Promise<void> {
+    if (attempts.length > 0) await this.db.insertInto('sms_sends').values(attempts).execute();
+  }
+
+  /** A challenge's send attempts, oldest first. */
+  async attemptsOf(tenantId: string, challengeId: string): Promise<SmsSendRow[]> {
+    return this.db
+      .selectFrom('sms_sends')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('challenge_id', '=', challengeId)
+      .orderBy('created_at')
+      .orderBy('attempt')
+      .execute();
+  }
+
+  /** Stores a receipt unless its dedupe key is taken; true when this call stored it. */
+  async insertReceipt(r: NewReceipt): Promise<boolean> {
+    const result = await this.db
+      .insertInto('sms_receipts')
+      .values({
+        id: r.id,
+        tenant_id: r.tenantId,
+        provider: r.provider,
+        provider_message_id: r.providerMessageId,
+        status: r.status,
+        vendor_status: r.vendorStatus,
+        error_code: r.errorCode,
+        dedupe_key: r.dedupeKey,
+        received_at: r.receivedAt,
+      })
+      .onConflict((oc) => oc.columns(['tenant_id', 'provider', 'dedupe_key']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  /** The receipts for these vendor message IDs, in the order they arrived. */
+  async receiptsFor(tenantId: string, providerMessageIds: string[]): Promise<SmsReceiptRow[]> {
+    if (providerMessageIds.length === 0) return [];
+    return this.db
+      .selectFrom('sms_receipts')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('provider_message_id', 'in', providerMessageIds)
+      .orderBy('received_at')
+      .execute();
+  }
+
+  async writeInbox(message: DevInboxRow): Promise<void> {
+    await this.db.insertInto('dev_inbox').values(message).execute();
+  }
+
+  /** The newest inbox messages, of one tenant or (for the CLI) all, optionally to one number. */
+  async readInbox(tenantId: string | undefined, q: { to?: string; limit: number }): Promise<DevInboxRow[]> {
+    let query = this.db.selectFrom('dev_inbox').selectAll();
+    if (tenantId) query = query.where('tenant_id', '=', tenantId);
+    if (q.to) query = query.where('to', '=', q.to);
+    return query.orderBy('created_at', 'desc').limit(q.limit).execute();
+  }
+}

@@ -7,6 +7,7 @@ import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
+import { challengeManagementRoutes } from './modules/challenges/management-routes.js';
 import { challengeRoutes } from './modules/challenges/routes.js';
 import { clientRoutes } from './modules/client/routes.js';
 import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
@@ -70,6 +71,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         async (management) => {
           management.addHook('onRequest', requireApiKey(deps.tenantService, 'management'));
           await management.register(smsManagementRoutes, { deps });
+          await management.register(challengeManagementRoutes, { deps });
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
           await management.register(sessionClientRoutes, { deps });

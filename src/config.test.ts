@@ -30,6 +30,14 @@ describe('configuration', () => {
     }).toThrow(TypeError);
   });
 
+  it('runs the transaction guard in development and test, not in production unless asked', () => {
+    expect(loadConfig({ SIGIL_MASTER_KEY: key }).transactionGuard).toBe(true);
+    expect(loadConfig({ SIGIL_MASTER_KEY: key, NODE_ENV: 'production' }).transactionGuard).toBe(false);
+    expect(
+      loadConfig({ SIGIL_MASTER_KEY: key, NODE_ENV: 'production', SIGIL_TRANSACTION_GUARD: 'true' }).transactionGuard,
+    ).toBe(true);
+  });
+
   it('takes the public URL from SIGIL_PUBLIC_URL, or HOST and PORT, and leaves it open with PORT=0', () => {
     const given = loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_PUBLIC_URL: 'https://sigil.example.com/auth/' });
     expect(given.publicUrl).toBe('https://sigil.example.com/auth');

@@ -25,7 +25,7 @@ import { UserService } from './modules/users/service.js';
 import { UserStore } from './modules/users/store.js';
 import { PublicUrls } from './public-urls.js';
 import { type Db, type DbKind, openDatabase } from './storage/db.js';
-import { guarded, type UnitOfWork, unitOfWork } from './storage/transactions.js';
+import { transactions, type UnitOfWork } from './storage/transactions.js';
 
 /** The stores a unit of work hands out, all bound to its transaction. */
 export interface TxStores {
@@ -43,7 +43,7 @@ export interface TxStores {
  * use case can touch is written at its top. Tests build it with their own clock, randomness and database.
  */
 export interface Deps {
-  /** Guarded: a query through it while a unit of work is open fails at once. For migrations, CLI and tests. */
+  /** With the transaction guard on, a query through it while a unit of work is open fails at once. */
   db: Db;
   dbKind: DbKind;
   config: Readonly<Config>;
@@ -109,8 +109,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
       schema: config.databaseSchema,
       sqliteSynchronous: config.sqliteSynchronous,
     }));
-  const db = guarded(opened.db);
-  const transaction = unitOfWork(opened.db, storesOn);
+  const { storesDb: db, transaction } = transactions(opened.db, storesOn, config.transactionGuard);
   const stores = storesOn(db);
   const publicUrls = new PublicUrls(config.publicUrl);
   const keyring = new Keyring(config.masterKey);

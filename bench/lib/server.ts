@@ -69,6 +69,8 @@ export function serverEnv(dbEnv: Record<string, string>, port: number, dataDir: 
     LOG_LEVEL: 'warn',
     SIGIL_DEV_SMS_LOG: 'false',
     SIGIL_BOOTSTRAP_DEV_TENANT: 'false',
+    // As in production: the transaction guard is a development check that costs every promise.
+    SIGIL_TRANSACTION_GUARD: process.env.BENCH_TRANSACTION_GUARD ?? 'false',
     SIGIL_MASTER_KEY: MASTER_KEY,
     SIGIL_DATA_DIR: dataDir,
     ...dbEnv,

@@ -7,7 +7,7 @@ import type { Random } from '../../lib/random.js';
 import type { PublicUrls } from '../../public-urls.js';
 import type { ActionRow, AuthenticatorRow } from '../../storage/schema.js';
 import type { UnitOfWork } from '../../storage/transactions.js';
-import { formatScopes, requestScopes } from '../challenges/scopes.js';
+import { formatScopes, requestScopes } from '../tokens/scopes.js';
 import type { TokenService } from '../tokens/service.js';
 import type { UserService } from '../users/service.js';
 import { enrollmentView } from '../users/users.js';

@@ -14,7 +14,7 @@ import type { MessageSettingsService } from '../sms/templates/settings.js';
 import { phoneInput } from '../users/phone-input.js';
 import type { UserService } from '../users/service.js';
 import { hashCode } from './otp.js';
-import { enrollmentScopes, formatScopes, requestScopes, type Scope } from './scopes.js';
+import { enrollmentScopes, formatScopes, requestScopes, type Scope } from '../tokens/scopes.js';
 import type { ChallengeStore } from './store.js';
 
 export interface InitiateDeps {

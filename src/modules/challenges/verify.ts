@@ -6,7 +6,7 @@ import type { ActionStore } from '../actions/store.js';
 import type { UserService } from '../users/service.js';
 import type { UserStore } from '../users/store.js';
 import { codeMatches, VERIFICATION_FAILURE } from './otp.js';
-import { enrollmentScopes, grantedScopes } from './scopes.js';
+import { enrollmentScopes, grantedScopes } from '../tokens/scopes.js';
 import type { ChallengeStore } from './store.js';
 
 export interface VerifyDeps {

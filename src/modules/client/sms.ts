@@ -4,7 +4,7 @@ import type { UnitOfWork } from '../../storage/transactions.js';
 import { isClosed } from '../actions/state-machine.js';
 import type { ActionStore } from '../actions/store.js';
 import { type InitiateDeps, initiateChallenge } from '../challenges/initiate.js';
-import { enrollmentScopes, formatScopes, grantedScopes, MANAGE_SCOPE } from '../challenges/scopes.js';
+import { enrollmentScopes, formatScopes, grantedScopes, MANAGE_SCOPE } from '../tokens/scopes.js';
 import type { ChallengeStore } from '../challenges/store.js';
 import { type VerifyDeps, verifyChallenge } from '../challenges/verify.js';
 import type { SmsStore } from '../sms/store.js';

@@ -1,9 +1,8 @@
-import { ApiError, challengeNotFound, notFound } from '../../errors.js';
+import { ApiError, notFound } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import type { Random } from '../../lib/random.js';
 import type { PublicUrls } from '../../public-urls.js';
-import type { ChallengeStore } from '../challenges/store.js';
 import type { SmsConfigService } from './config-service.js';
 import { providerDefinition } from './providers/index.js';
 import { type DeliveryReceipt, type InboundReceipt, ReceiptRefused } from './providers/provider.js';
@@ -117,19 +116,8 @@ export interface TimelineEntry {
   receipts: { status: string; vendorStatus: string; errorCode: string | null; receivedAt: string }[];
 }
 
-/** `GET /v1/management/challenges/:challengeId/deliveries`: the challenge's send attempts with their receipts. */
-export async function challengeDeliveries(
-  d: { challengeStore: ChallengeStore; smsStore: SmsStore },
-  tenantId: string,
-  challengeId: string,
-): Promise<{ challengeId: string; attempts: TimelineEntry[] }> {
-  const challenge = await d.challengeStore.get(tenantId, challengeId);
-  if (!challenge) throw challengeNotFound();
-  return { challengeId: challenge.id, attempts: await deliveryTimeline(d.smsStore, tenantId, challenge.id) };
-}
-
 /** A challenge's send attempts, oldest first, each with the receipts its vendor sent. */
-async function deliveryTimeline(store: SmsStore, tenantId: string, challengeId: string): Promise<TimelineEntry[]> {
+export async function deliveryTimeline(store: SmsStore, tenantId: string, challengeId: string): Promise<TimelineEntry[]> {
   const sends = await store.attemptsOf(tenantId, challengeId);
   const ids = sends.map((s) => s.provider_message_id).filter((id): id is string => id !== null);
   const receipts = await store.receiptsFor(tenantId, ids);

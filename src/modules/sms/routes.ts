@@ -2,8 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
 import { responses } from '../../http/contract.js';
 import {
-  ChallengeParams,
-  DeliveriesReply,
   InboxQuery,
   InboxReply,
   ProvidersReply,
@@ -15,12 +13,11 @@ import { readInbox } from './inbox.js';
 import { testProvider } from './provider-test.js';
 import { providerDefinition } from './providers/index.js';
 import { receiptUrl } from './receipt-url.js';
-import { challengeDeliveries } from './receipts.js';
 
 const tags = ['Management API'];
 const security = [{ managementKey: [] }];
 
-/** Management API: the tenant's SMS providers, delivery timelines, and in development the dev inbox. */
+/** Management API: the tenant's SMS providers, and in development the dev inbox. */
 export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const listed = async (tenantId: string) => ({
     providers: (await deps.smsProviders.masked(tenantId)).map((p) => ({
@@ -50,12 +47,6 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
     '/sms-providers/test',
     { schema: { tags, security, body: ProviderTestRequest, response: responses(ProviderTestReply) } },
     (req) => testProvider(deps, req.tenantId, req.body.phoneNumber, req.body.provider),
-  );
-
-  app.get(
-    '/challenges/:challengeId/deliveries',
-    { schema: { tags, security, params: ChallengeParams, response: responses(DeliveriesReply) } },
-    (req) => challengeDeliveries(deps, req.tenantId, req.params.challengeId),
   );
 
   if (deps.config.env !== 'production') {

@@ -15,6 +15,8 @@ export interface Config {
   dataDir: string;
   /** `sqlite:<path>` or a `postgres://` URL. */
   databaseUrl: string;
+  /** Where limit counters live, shared by every node; without it they live in the database. */
+  redisUrl: string | undefined;
   /** PostgreSQL only: the schema to use (created if missing). */
   databaseSchema: string | undefined;
   /** SQLite `synchronous` pragma: NORMAL survives a killed process; FULL also survives power loss. */
@@ -99,6 +101,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir,
     databaseUrl,
     databaseSchema: env.SIGIL_DATABASE_SCHEMA || undefined,
+    redisUrl: redisUrl(env.REDIS_URL),
     sqliteSynchronous: env.SIGIL_SQLITE_SYNCHRONOUS === 'FULL' ? 'FULL' : 'NORMAL',
     masterKey: loadMasterKey(env.SIGIL_MASTER_KEY, dataDir, dev),
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'info'),
@@ -158,6 +161,13 @@ function publicUrl(given: string | undefined, host: string, port: number): strin
     return given.trim().replace(/\/+$/, '');
   }
   return port === 0 ? undefined : `http://${host}:${port}`;
+}
+
+function redisUrl(value: string | undefined): string | undefined {
+  const url = value?.trim();
+  if (!url) return undefined;
+  if (!/^rediss?:\/\//.test(url)) throw new Error('REDIS_URL must start with redis:// or rediss://');
+  return url;
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './lib/clock.js';
@@ -8,6 +9,9 @@ import { ActionConfigStore } from './modules/actions/config-store.js';
 import { DeviceStore } from './modules/actions/device-store.js';
 import { ActionStore } from './modules/actions/store.js';
 import { ChallengeStore } from './modules/challenges/store.js';
+import { type Counters, DatabaseCounters, RedisCounters } from './modules/limits/counters.js';
+import { SmsPolicyService } from './modules/limits/policy-service.js';
+import { LimitsStore } from './modules/limits/store.js';
 import { SessionService } from './modules/sessions/service.js';
 import { SessionStore } from './modules/sessions/store.js';
 import { SmsConfigService } from './modules/sms/config-service.js';
@@ -35,6 +39,7 @@ export interface TxStores {
   users: UserStore;
   sessions: SessionStore;
   sms: SmsStore;
+  limits: LimitsStore;
 }
 
 /**
@@ -58,6 +63,10 @@ export interface Deps {
   actionStore: ActionStore;
   deviceStore: DeviceStore;
   smsStore: SmsStore;
+  limitsStore: LimitsStore;
+  /** The counters behind every limit: Redis with REDIS_URL, else the database. */
+  counters: Counters;
+  smsPolicies: SmsPolicyService;
   userService: UserService;
   tenantService: TenantService;
   tokenService: TokenService;
@@ -95,6 +104,7 @@ function storesOn(db: Db): TxStores {
     users: new UserStore(db),
     sessions: new SessionStore(db),
     sms: new SmsStore(db),
+    limits: new LimitsStore(db),
   };
 }
 
@@ -155,6 +165,11 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     breakerCooldownMs: config.sms.breakerCooldownMs,
   });
   const userService = new UserService(stores.users, transaction, clock, random);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    : undefined;
+  // A Redis that drops is logged; each limit check that cannot reach it fails its request (a 500), never passes it.
+  redis?.on('error', (err) => logger.warn({ err }, 'Redis connection error'));
   return {
     db,
     dbKind: opened.kind,
@@ -169,6 +184,9 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     actionStore: stores.actions,
     deviceStore: stores.devices,
     smsStore: stores.sms,
+    limitsStore: stores.limits,
+    counters: redis ? new RedisCounters(redis) : new DatabaseCounters(stores.limits, clock),
+    smsPolicies: new SmsPolicyService(stores.limits, clock, config.authCacheTtlMs, config.otp.maxSendsPerNumberPerHour),
     userService,
     tenantService,
     tokenService,
@@ -177,6 +195,9 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     smsProviders,
     smsDispatcher,
     messageTemplates: new MessageSettingsService(stores.sms, config, clock),
-    close: () => opened.db.destroy(),
+    close: async () => {
+      redis?.disconnect();
+      await opened.db.destroy();
+    },
   };
 }

@@ -94,16 +94,20 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export class ApiError extends Error {
   readonly status: number;
   readonly description: string;
+  /** Sent as `Retry-After` (whole seconds): when a refused request may succeed again. */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ErrorCode,
     description?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     const text = description ?? errorCatalogue[code].message;
-    super(text, options);
+    super(text, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.description = text;
     this.status = errorCatalogue[code].status;
+    this.retryAfterSeconds =
+      options?.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 
   toBody(): ErrorBody {

@@ -27,6 +27,7 @@ export function installErrorHandling(app: FastifyInstance, tenants: TenantServic
       // pino's err serializer appends `err.cause` to the message and stack ("caused by: …"): the log
       // of a 5xx shows the error it was translated from.
       if (err.status >= 500) request.log.error({ err }, 'request failed');
+      if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
       return reply.code(err.status).type('application/json').send(err.toBody());
     }
     if (err.validation) {

@@ -1,9 +1,11 @@
-import { type PhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import { type CountryCode, type PhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/max';
 
 export interface NormalisedPhone {
   /** E.164, for example +64270000000. */
   e164: string;
   country: string | undefined;
+  /** The country calling code, without `+`: `64`. */
+  callingCode: string;
   type: ReturnType<PhoneNumber['getType']>;
 }
 
@@ -30,14 +32,17 @@ export class PhoneNumberError extends Error {
  * not in an assigned range. Refusing unassigned ranges or unwanted line types is a tenant's policy, not
  * a parse error. Something that is no number at all throws a PhoneNumberError.
  */
-export function normalisePhone(input: unknown, field = 'phoneNumber'): NormalisedPhone {
+export function normalisePhone(input: unknown, field = 'phoneNumber', defaultCountry?: string): NormalisedPhone {
   if (typeof input !== 'string' || input.trim() === '') {
     throw new PhoneNumberError('required', field, `${field} is required`);
   }
   if (input.length > 64) throw new PhoneNumberError('too_long', field, `${field} is too long`);
   let parsed: PhoneNumber;
   try {
-    parsed = parsePhoneNumberWithError(input);
+    // A tenant's defaultCountryCode lets its users write national numbers (`021 123 4567`).
+    parsed = defaultCountry
+      ? parsePhoneNumberWithError(input, { defaultCountry: defaultCountry as CountryCode })
+      : parsePhoneNumberWithError(input);
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'unparseable';
     const hint = reason === 'INVALID_COUNTRY' ? ' (use international format with a leading +country code)' : '';
@@ -52,7 +57,12 @@ export function normalisePhone(input: unknown, field = 'phoneNumber'): Normalise
       `${field} is not a possible phone number for ${parsed.country ?? 'its country code'}`,
     );
   }
-  return { e164: parsed.number, country: parsed.country, type: parsed.getType() };
+  return {
+    e164: parsed.number,
+    country: parsed.country,
+    callingCode: parsed.countryCallingCode,
+    type: parsed.getType(),
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import * as numberLimits from './migrations/003_number_limits.js';
 import * as smsDelivery from './migrations/004_sms_delivery.js';
 import * as sessions from './migrations/005_sessions.js';
 import * as sessionPurge from './migrations/006_session_purge.js';
+import * as abuseDefence from './migrations/007_abuse_defence.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -82,6 +83,7 @@ const migrations: Record<string, Migration> = {
   '004_sms_delivery': smsDelivery,
   '005_sessions': sessions,
   '006_session_purge': sessionPurge,
+  '007_abuse_defence': abuseDefence,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -22,6 +22,10 @@ export interface Database {
   session_clients: SessionClientRow;
   sessions: SessionRow;
   session_refresh_tokens: SessionRefreshTokenRow;
+  sms_policies: SmsPolicyRow;
+  limit_counters: LimitCounterRow;
+  sms_decisions: SmsDecisionRow;
+  sms_decision_triggers: SmsDecisionTriggerRow;
 }
 
 export interface TenantRow {
@@ -257,4 +261,46 @@ export interface SessionRefreshTokenRow {
   expires_at: number;
   /** Set when the token was rotated; presenting it again revokes the session. */
   used_at: number | null;
+}
+
+export interface SmsPolicyRow {
+  tenant_id: string;
+  /** JSON: the SmsPolicy document (src/modules/limits/policy.ts). */
+  policy: string;
+  updated_at: number;
+}
+
+/** A limit's counter when Redis is not configured: `points` counted until `expires_at`, then reset. */
+export interface LimitCounterRow {
+  key: string;
+  points: number;
+  expires_at: number;
+}
+
+export interface SmsDecisionRow {
+  id: string;
+  tenant_id: string;
+  at: number;
+  /** `send` (a code about to be sent) or `submission` (a code about to be checked). */
+  kind: string;
+  /** `allowed`, `refused`, or `test` (a test number: no SMS, no limit). */
+  outcome: string;
+  /** The defence that refused, or the first that would have in record_only. */
+  defence: string | null;
+  challenge_id: string | null;
+  phone_number: string;
+  country: string | null;
+  prefix: string;
+  ip_address: string | null;
+  user_id: string | null;
+  provider: string | null;
+}
+
+export interface SmsDecisionTriggerRow {
+  decision_id: string;
+  tenant_id: string;
+  at: number;
+  defence: string;
+  mode: string;
+  retry_after_ms: number;
 }

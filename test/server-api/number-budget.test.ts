@@ -22,7 +22,7 @@ describe.each(databases)('codes per number per hour ($name)', (db) => {
     for (let i = 0; i < 3; i++) await start(to);
     const refused = await start(to).catch((e) => e);
     expect(refused).toMatchObject({ statusCode: 429, errorCode: 'too_many_requests' });
-    expect(refused.errorDescription).toMatch(/received 3 codes in the last hour/);
+    expect(refused.errorDescription).toMatch(/This number has reached its limit of 3 codes in 60 minutes/);
     expect((await start(phone())).challengeId).toBeTruthy(); // another number is not affected
     clock.advance(3_600_001);
     expect((await start(to)).challengeId).toBeTruthy();

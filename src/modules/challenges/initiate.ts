@@ -2,22 +2,25 @@ import type { Config } from '../../config.js';
 import { ApiError, challengeNotFound, invalidRequest } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
+import { normalisePhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
 import type { UnitOfWork } from '../../storage/transactions.js';
 import { ACTION_CODE_PATTERN } from '../actions/actions.js';
 import type { ActionStore } from '../actions/store.js';
+import { type GuardDeps, guardSend, type SendVerdict } from '../limits/guard.js';
+import type { LimitsStore } from '../limits/store.js';
 import { DeliveryError, type SmsDispatcher } from '../sms/dispatcher.js';
 import type { SmsStore } from '../sms/store.js';
 import { composeOtpMessage } from '../sms/templates/render.js';
 import type { MessageSettingsService } from '../sms/templates/settings.js';
+import { enrollmentScopes, formatScopes, requestScopes, type Scope } from '../tokens/scopes.js';
 import { phoneInput } from '../users/phone-input.js';
 import type { UserService } from '../users/service.js';
 import { hashCode } from './otp.js';
-import { enrollmentScopes, formatScopes, requestScopes, type Scope } from '../tokens/scopes.js';
 import type { ChallengeStore } from './store.js';
 
-export interface InitiateDeps {
+export interface InitiateDeps extends GuardDeps {
   config: Readonly<Pick<Config, 'otp'>>;
   clock: Clock;
   random: Random;
@@ -27,7 +30,7 @@ export interface InitiateDeps {
   userService: Pick<UserService, 'smsAuthenticator'>;
   smsDispatcher: Pick<SmsDispatcher, 'send'>;
   messageTemplates: Pick<MessageSettingsService, 'get'>;
-  transaction: UnitOfWork<{ actions: ActionStore; challenges: ChallengeStore; sms: SmsStore }>;
+  transaction: UnitOfWork<{ actions: ActionStore; challenges: ChallengeStore; sms: SmsStore; limits: LimitsStore }>;
 }
 
 export interface InitiateRequest {
@@ -41,6 +44,8 @@ export interface InitiateRequest {
   locale?: string;
   /** Client API enrollment: the ID the authenticator will get once the code is verified. */
   authenticatorId?: string;
+  /** The Client API caller's address; Server API calls use the ipAddress that track recorded. */
+  ipAddress?: string;
 }
 
 export interface InitiateResponse {
@@ -56,23 +61,23 @@ export async function initiateChallenge(
   tenantId: string,
   req: InitiateRequest,
 ): Promise<InitiateResponse> {
-  if (req.challengeId) return resendChallenge(d, tenantId, req.challengeId);
+  if (req.challengeId) return resendChallenge(d, tenantId, req.challengeId, req.ipAddress);
   const method = req.verificationMethod ?? 'SMS';
   if (method !== 'SMS')
     throw invalidRequest(`verificationMethod "${method}" is not supported: Sigil sends SMS codes only`);
   if (!req.action) throw invalidRequest('action is required');
   if (!ACTION_CODE_PATTERN.test(req.action)) throw invalidRequest('action must match ^[a-zA-Z0-9_-]{1,64}$');
-  const phone = phoneInput(req.phoneNumber);
+  const policy = await d.smsPolicies.get(tenantId);
+  const phone = phoneInput(req.phoneNumber, 'phoneNumber', policy.defaultCountryCode ?? undefined);
   const scopes = requestScopes(req.scope);
   const enrolls = enrollmentScopes(scopes).length > 0;
   if (enrolls && !req.userId)
     throw invalidRequest('userId is required with scope add:authenticators or update:authenticators');
   if (req.userId) await checkScopeAllowsNumber(d, tenantId, req.userId, phone.e164, scopes);
-  await requireNumberBudget(d, tenantId, phone.e164);
 
   const now = d.clock.now();
   const id = d.random.uuid();
-  const code = d.random.digits(d.config.otp.length);
+  let code = d.random.digits(d.config.otp.length);
   const idempotencyKey = req.idempotencyKey ?? d.random.uuid();
   const row: ChallengeRow = {
     id,
@@ -84,7 +89,7 @@ export async function initiateChallenge(
     phone_number: phone.e164,
     scope: scopes.size > 0 ? formatScopes(scopes) : null,
     locale: req.locale ?? null,
-    code_hash: hashCode(d.keyring.otpKey, id, code),
+    code_hash: '',
     attempts: 0,
     max_attempts: d.config.otp.maxAttempts,
     send_count: 1,
@@ -105,10 +110,19 @@ export async function initiateChallenge(
     throw invalidRequest('idempotencyKey belongs to an action of another user or action code');
   }
   const action = req.action;
+  const verdict = await guardSend(d, {
+    tenantId,
+    phone,
+    challengeId: id,
+    ipAddress: req.ipAddress ?? trackedIp(existing?.attributes ?? null),
+    userId: req.userId,
+  });
+  if (verdict.kind === 'test') code = verdict.code;
+  row.code_hash = hashCode(d.keyring.otpKey, id, code);
   // The code is sent first and the challenge committed after, with its send attempts, in one
   // transaction: the response (the acknowledgement) follows the commit, so an acknowledged challenge
   // survives a crash, and a crash during the send leaves nothing half-made. A failed send is stored too.
-  const outcome = await sendCode(d, row, code);
+  const outcome = await deliver(d, row, code, verdict);
   await d.transaction(async (tx) => {
     await tx.actions.upsert(
       {
@@ -126,16 +140,30 @@ export async function initiateChallenge(
     );
     await tx.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code });
     await tx.sms.recordAttempts(outcome.attempts);
+    if (outcome.provider) await tx.limits.setDecisionProvider(tenantId, verdict.decisionId, outcome.provider);
   });
   if (!outcome.ok) throw outcome.error;
   return { challengeId: id, idempotencyKey, expiresAt: Math.floor(row.expires_at / 1000) };
 }
 
-async function resendChallenge(d: InitiateDeps, tenantId: string, challengeId: string): Promise<InitiateResponse> {
+async function resendChallenge(
+  d: InitiateDeps,
+  tenantId: string,
+  challengeId: string,
+  ipAddress: string | undefined,
+): Promise<InitiateResponse> {
   const now = d.clock.now();
   const target = await d.challengeStore.get(tenantId, challengeId);
-  if (target) await requireNumberBudget(d, tenantId, target.phone_number);
-  const code = d.random.digits(d.config.otp.length);
+  if (!target) throw challengeNotFound();
+  // Every resend passes the same defences as a first send.
+  const verdict = await guardSend(d, {
+    tenantId,
+    phone: normalisePhone(target.phone_number),
+    challengeId,
+    ipAddress,
+    userId: target.user_id,
+  });
+  const code = verdict.kind === 'test' ? verdict.code : d.random.digits(d.config.otp.length);
   const { maxSendsPerChallenge, resendCooldownSeconds, ttlSeconds } = d.config.otp;
   const row = await d.challengeStore.replaceCode(tenantId, challengeId, {
     codeHash: hashCode(d.keyring.otpKey, challengeId, code),
@@ -151,35 +179,29 @@ async function resendChallenge(d: InitiateDeps, tenantId: string, challengeId: s
     if (current.send_count >= maxSendsPerChallenge) {
       throw new ApiError('too_many_requests', `A code may be sent at most ${maxSendsPerChallenge} times per challenge`);
     }
-    const wait = Math.ceil((current.last_sent_at + resendCooldownSeconds * 1000 - now) / 1000);
-    throw new ApiError('too_many_requests', `Wait ${Math.max(wait, 1)} seconds before sending another code`);
+    const wait = Math.max(Math.ceil((current.last_sent_at + resendCooldownSeconds * 1000 - now) / 1000), 1);
+    throw new ApiError('too_many_requests', `Wait ${wait} seconds before sending another code`, {
+      retryAfterSeconds: wait,
+    });
   }
-  const outcome = await sendCode(d, row, code);
+  const outcome = await deliver(d, row, code, verdict);
   await d.transaction(async (tx) => {
     // An undelivered code must never be accepted: the challenge stays failed until a resend succeeds.
     if (!outcome.ok) await tx.challenges.markFailed(tenantId, challengeId, outcome.error.code);
     await tx.sms.recordAttempts(outcome.attempts);
+    if (outcome.provider) await tx.limits.setDecisionProvider(tenantId, verdict.decisionId, outcome.provider);
   });
   if (!outcome.ok) throw outcome.error;
   return { challengeId, idempotencyKey: row.idempotency_key, expiresAt: Math.floor(row.expires_at / 1000) };
 }
 
-/**
- * SMS pumping defence: a number gets at most `maxSendsPerNumberPerHour` codes an hour, whichever
- * challenges and resends they come from. Counted in the database, so it holds across nodes; concurrent
- * requests can overshoot it by the few in flight.
- */
-async function requireNumberBudget(d: InitiateDeps, tenantId: string, e164: string): Promise<void> {
-  const max = d.config.otp.maxSendsPerNumberPerHour;
-  if (max === 0) return;
-  if ((await d.challengeStore.sendsToNumberSince(tenantId, e164, d.clock.now() - 3_600_000)) >= max) {
-    throw new ApiError('too_many_requests', `This number has received ${max} codes in the last hour. Try again later.`);
-  }
-}
+type SendOutcome =
+  | { ok: true; attempts: SmsSendRow[]; provider?: string }
+  | { ok: false; error: ApiError; attempts: SmsSendRow[]; provider?: undefined };
 
-type SendOutcome = { ok: true; attempts: SmsSendRow[] } | { ok: false; error: ApiError; attempts: SmsSendRow[] };
-
-async function sendCode(d: InitiateDeps, row: ChallengeRow, code: string): Promise<SendOutcome> {
+/** Sends the code, except to a test number, which gets no SMS and keeps its fixed code. */
+async function deliver(d: InitiateDeps, row: ChallengeRow, code: string, verdict: SendVerdict): Promise<SendOutcome> {
+  if (verdict.kind === 'test') return { ok: true, attempts: [] };
   try {
     const delivery = await d.smsDispatcher.send({
       tenantId: row.tenant_id,
@@ -197,7 +219,7 @@ async function sendCode(d: InitiateDeps, row: ChallengeRow, code: string): Promi
       locale: row.locale,
       expiresAt: row.expires_at,
     });
-    return { ok: true, attempts: delivery.attempts };
+    return { ok: true, attempts: delivery.attempts, provider: delivery.provider };
   } catch (err) {
     if (err instanceof DeliveryError) return { ok: false, error: err, attempts: err.attempts };
     throw err; // configuration errors: nothing was attempted, nothing to store
@@ -226,5 +248,16 @@ async function checkScopeAllowsNumber(
   }
   if (update && !add && !existing) {
     throw invalidRequest('This user has no SMS authenticator to update. Use scope add:authenticators to enroll one.');
+  }
+}
+
+/** The ipAddress that track recorded with the action, which a Server API challenge for it is counted by. */
+function trackedIp(attributes: string | null): string | undefined {
+  if (!attributes) return undefined;
+  try {
+    const { ipAddress } = JSON.parse(attributes) as { ipAddress?: unknown };
+    return typeof ipAddress === 'string' && ipAddress !== '' ? ipAddress : undefined;
+  } catch {
+    return undefined;
   }
 }

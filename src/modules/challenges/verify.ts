@@ -1,15 +1,17 @@
 import { challengeNotFound } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
+import { normalisePhone } from '../../lib/phone.js';
 import type { UnitOfWork } from '../../storage/transactions.js';
 import type { ActionStore } from '../actions/store.js';
+import { type GuardDeps, guardSubmission, submissionSucceeded } from '../limits/guard.js';
+import { enrollmentScopes, grantedScopes } from '../tokens/scopes.js';
 import type { UserService } from '../users/service.js';
 import type { UserStore } from '../users/store.js';
 import { codeMatches, VERIFICATION_FAILURE } from './otp.js';
-import { enrollmentScopes, grantedScopes } from '../tokens/scopes.js';
 import type { ChallengeStore } from './store.js';
 
-export interface VerifyDeps {
+export interface VerifyDeps extends GuardDeps {
   clock: Clock;
   keyring: Keyring;
   challengeStore: ChallengeStore;
@@ -24,7 +26,9 @@ export type VerifyResponse =
 const invalidOrExpired: VerifyResponse = { isVerified: false, failureReason: VERIFICATION_FAILURE.invalidOrExpired };
 
 /**
- * Checks a submitted code, in one transaction whose order of steps makes it safe under concurrency:
+ * Checks a submitted code. First, outside any transaction, the number's failure budget and submission
+ * window are reserved (guardSubmission: atomic, across all of the number's challenges). Then one
+ * transaction whose order of steps makes it safe under concurrency:
  * 1. count the attempt with an atomic increment (every guess is paid for, even 50 at once; on
  *    PostgreSQL the updated row stays locked, so concurrent verifications of it queue here);
  * 2. refuse once the count passes the budget, even for the right code;
@@ -36,6 +40,12 @@ export async function verifyChallenge(
   tenantId: string,
   req: { challengeId: string; verificationCode: string },
 ): Promise<VerifyResponse> {
+  const target = await d.challengeStore.get(tenantId, req.challengeId);
+  if (!target) throw challengeNotFound();
+  // Before the code is compared, and outside the transaction: the number's failure budget and
+  // submission window are reserved first (429 past them), so no guess is free.
+  const phone = normalisePhone(target.phone_number);
+  await guardSubmission(d, { tenantId, phone, challengeId: target.id });
   const now = d.clock.now();
   const result = await d.transaction(async (tx): Promise<VerifyResponse | undefined> => {
     const row = await tx.challenges.countAttempt(tenantId, req.challengeId);
@@ -58,7 +68,6 @@ export async function verifyChallenge(
     }
     return { isVerified: true, phoneNumber: row.phone_number, verificationMethod: 'SMS' };
   });
-  if (result) return result;
-  if (!(await d.challengeStore.get(tenantId, req.challengeId))) throw challengeNotFound();
-  return invalidOrExpired; // already verified: a code is accepted once
+  if (result?.isVerified) await submissionSucceeded(d, { tenantId, phone });
+  return result ?? invalidOrExpired; // no result: already verified, and a code is accepted once
 }

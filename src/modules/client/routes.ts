@@ -61,7 +61,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     authed.post(
       '/challenge/sms',
       { schema: { tags, security, body: SmsChallengeRequest, response: responses(ChallengeReply) } },
-      (req) => challengeSms(deps, requireToken(req)),
+      (req) => challengeSms(deps, requireToken(req), req.ip),
     );
 
     authed.post(
@@ -73,7 +73,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     authed.post(
       '/user-authenticators/sms',
       { schema: { tags, security, body: SmsEnrollRequest, response: responses(EnrollReply) } },
-      (req) => enrollSms(deps, requireToken(req), req.body.phoneNumber),
+      (req) => enrollSms(deps, requireToken(req), req.body.phoneNumber, req.ip),
     );
 
     authed.get('/hosted/context', { schema: { tags, security, response: responses(HostedContextReply) } }, (req) =>

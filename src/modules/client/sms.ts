@@ -4,10 +4,11 @@ import type { UnitOfWork } from '../../storage/transactions.js';
 import { isClosed } from '../actions/state-machine.js';
 import type { ActionStore } from '../actions/store.js';
 import { type InitiateDeps, initiateChallenge } from '../challenges/initiate.js';
-import { enrollmentScopes, formatScopes, grantedScopes, MANAGE_SCOPE } from '../tokens/scopes.js';
 import type { ChallengeStore } from '../challenges/store.js';
 import { type VerifyDeps, verifyChallenge } from '../challenges/verify.js';
+import type { LimitsStore } from '../limits/store.js';
 import type { SmsStore } from '../sms/store.js';
+import { enrollmentScopes, formatScopes, grantedScopes, MANAGE_SCOPE } from '../tokens/scopes.js';
 import type { ChallengeTokenClaims, TokenService } from '../tokens/service.js';
 import type { UserService } from '../users/service.js';
 import type { UserStore } from '../users/store.js';
@@ -15,7 +16,13 @@ import { authenticatorView } from '../users/users.js';
 
 /** The Client API's SMS calls start and verify challenges as the Server API does, for the token's action. */
 export type ClientSmsDeps = Omit<InitiateDeps & VerifyDeps, 'transaction' | 'userService'> & {
-  transaction: UnitOfWork<{ actions: ActionStore; challenges: ChallengeStore; sms: SmsStore; users: UserStore }>;
+  transaction: UnitOfWork<{
+    actions: ActionStore;
+    challenges: ChallengeStore;
+    sms: SmsStore;
+    users: UserStore;
+    limits: LimitsStore;
+  }>;
   userService: Pick<UserService, 'smsAuthenticator' | 'authenticatorRecords' | 'enrollSms'>;
   tokenService: Pick<TokenService, 'sign'>;
 };
@@ -57,12 +64,15 @@ function trackedLocale(action: ActionRow): string | undefined {
  * `sms.challenge()`: sends a code to the user's enrolled number. Called again, it resends for the same
  * challenge, within the foundation's cooldown and send budget; the attempt count is kept.
  */
-export async function challengeSms(d: ClientSmsDeps, token: ChallengeTokenClaims) {
+export async function challengeSms(d: ClientSmsDeps, token: ChallengeTokenClaims, ipAddress?: string) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
   const action = await requireOpenAction(d, token);
   const pending = await d.challengeStore.latestForAction(tenantId, idempotencyKey);
   if (pending && pending.verified_at === null && pending.expires_at > d.clock.now()) {
-    const resent = await initiateChallenge(d, tenantId, { challengeId: pending.id });
+    const resent = await initiateChallenge(d, tenantId, {
+      challengeId: pending.id,
+      ...(ipAddress ? { ipAddress } : {}),
+    });
     return { challengeId: resent.challengeId };
   }
   await requireChallengeBudget(d, token);
@@ -76,6 +86,7 @@ export async function challengeSms(d: ClientSmsDeps, token: ChallengeTokenClaims
     phoneNumber: sms.phone_number,
     idempotencyKey,
     locale: trackedLocale(action),
+    ...(ipAddress ? { ipAddress } : {}),
   });
   return { challengeId: started.challengeId };
 }
@@ -87,7 +98,12 @@ export async function challengeSms(d: ClientSmsDeps, token: ChallengeTokenClaims
  * number of the user's SMS authenticator), from track or from a passed challenge. Sigil keeps one SMS
  * authenticator per user, so re-enrolling returns that authenticator's ID.
  */
-export async function enrollSms(d: ClientSmsDeps, token: ChallengeTokenClaims, phoneNumber: string) {
+export async function enrollSms(
+  d: ClientSmsDeps,
+  token: ChallengeTokenClaims,
+  phoneNumber: string,
+  ipAddress?: string,
+) {
   const { tenantId, userId, idempotencyKey, actionCode } = token;
   const action = await requireOpenAction(d, token);
   const existing = await d.userService.authenticatorRecords(tenantId, userId);
@@ -109,6 +125,7 @@ export async function enrollSms(d: ClientSmsDeps, token: ChallengeTokenClaims, p
     locale: trackedLocale(action),
     scope: existing.length === 0 ? 'add:authenticators' : formatScopes(granted),
     authenticatorId,
+    ...(ipAddress ? { ipAddress } : {}),
   });
   return { userAuthenticatorId: authenticatorId, userId };
 }

@@ -117,7 +117,11 @@ export interface TimelineEntry {
 }
 
 /** A challenge's send attempts, oldest first, each with the receipts its vendor sent. */
-export async function deliveryTimeline(store: SmsStore, tenantId: string, challengeId: string): Promise<TimelineEntry[]> {
+export async function deliveryTimeline(
+  store: SmsStore,
+  tenantId: string,
+  challengeId: string,
+): Promise<TimelineEntry[]> {
   const sends = await store.attemptsOf(tenantId, challengeId);
   const ids = sends.map((s) => s.provider_message_id).filter((id): id is string => id !== null);
   const receipts = await store.receiptsFor(tenantId, ids);

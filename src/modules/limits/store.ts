@@ -1,0 +1,158 @@
+import type { Db } from '../../storage/db.js';
+import type { SmsDecisionRow, SmsDecisionTriggerRow } from '../../storage/schema.js';
+
+export interface CounterState {
+  points: number;
+  expiresAt: number;
+}
+
+/**
+ * The limits module's tables: policies, counters (when Redis is not configured) and decision records.
+ * A counter changes by one statement, `INSERT … ON CONFLICT DO UPDATE … RETURNING`, which adds to the
+ * count inside its window or starts a new window once it has passed: N concurrent requests get the N
+ * counts 1…N, on one node or many, so a budget of B passes exactly B of them.
+ */
+export class LimitsStore {
+  constructor(private readonly db: Db) {}
+
+  async policy(tenantId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('sms_policies')
+      .select('policy')
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    return row?.policy;
+  }
+
+  async putPolicy(tenantId: string, policy: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('sms_policies')
+      .values({ tenant_id: tenantId, policy, updated_at: now })
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ policy, updated_at: now }))
+      .execute();
+  }
+
+  /** Writes `policy` only if the stored one is still `expected` (undefined: none stored). True when written. */
+  async swapPolicy(tenantId: string, expected: string | undefined, policy: string, now: number): Promise<boolean> {
+    const result =
+      expected === undefined
+        ? await this.db
+            .insertInto('sms_policies')
+            .values({ tenant_id: tenantId, policy, updated_at: now })
+            .onConflict((oc) => oc.column('tenant_id').doNothing())
+            .executeTakeFirst()
+        : await this.db
+            .updateTable('sms_policies')
+            .set({ policy, updated_at: now })
+            .where('tenant_id', '=', tenantId)
+            .where('policy', '=', expected)
+            .executeTakeFirst();
+    const written = 'numInsertedOrUpdatedRows' in result ? result.numInsertedOrUpdatedRows : result.numUpdatedRows;
+    return Number(written ?? 0n) > 0;
+  }
+
+  async deletePolicy(tenantId: string): Promise<void> {
+    await this.db.deleteFrom('sms_policies').where('tenant_id', '=', tenantId).execute();
+  }
+
+  /** Adds `points` to the counter, in its current window or a new one of `windowMs`; returns it after. */
+  async addPoints(key: string, points: number, windowMs: number, now: number): Promise<CounterState> {
+    const row = await this.db
+      .insertInto('limit_counters')
+      .values({ key, points, expires_at: now + windowMs })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => ({
+          points: eb
+            .case()
+            .when('limit_counters.expires_at', '<=', now)
+            .then(eb.ref('excluded.points'))
+            .else(eb('limit_counters.points', '+', eb.ref('excluded.points')))
+            .end(),
+          expires_at: eb
+            .case()
+            .when('limit_counters.expires_at', '<=', now)
+            .then(eb.ref('excluded.expires_at'))
+            .else(eb.ref('limit_counters.expires_at'))
+            .end(),
+        })),
+      )
+      .returning(['points', 'expires_at'])
+      .executeTakeFirstOrThrow();
+    return { points: Number(row.points), expiresAt: Number(row.expires_at) };
+  }
+
+  async counter(key: string, now: number): Promise<CounterState | undefined> {
+    const row = await this.db
+      .selectFrom('limit_counters')
+      .select(['points', 'expires_at'])
+      .where('key', '=', key)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row ? { points: Number(row.points), expiresAt: Number(row.expires_at) } : undefined;
+  }
+
+  async deleteCounter(key: string): Promise<void> {
+    await this.db.deleteFrom('limit_counters').where('key', '=', key).execute();
+  }
+
+  /** Deletes counters whose window ended before `cutoff`; they would start afresh anyway. */
+  async purgeCounters(cutoff: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('limit_counters')
+      .where('key', 'in', (eb) =>
+        eb.selectFrom('limit_counters').select('key').where('expires_at', '<', cutoff).limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async recordDecision(decision: SmsDecisionRow, triggers: SmsDecisionTriggerRow[]): Promise<void> {
+    await this.db.insertInto('sms_decisions').values(decision).execute();
+    if (triggers.length > 0) await this.db.insertInto('sms_decision_triggers').values(triggers).execute();
+  }
+
+  async setDecisionProvider(tenantId: string, decisionId: string, provider: string): Promise<void> {
+    await this.db
+      .updateTable('sms_decisions')
+      .set({ provider })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', decisionId)
+      .execute();
+  }
+
+  /** The defences triggered since `since`, by defence and mode, with the challenges they concerned. */
+  async triggersSince(
+    tenantId: string,
+    since: number,
+  ): Promise<{ defence: string; mode: string; outcome: string; challenge_id: string | null }[]> {
+    return this.db
+      .selectFrom('sms_decision_triggers as t')
+      .innerJoin('sms_decisions as d', (join) =>
+        join.onRef('d.id', '=', 't.decision_id').onRef('d.tenant_id', '=', 't.tenant_id'),
+      )
+      .select(['t.defence', 't.mode', 'd.outcome', 'd.challenge_id'])
+      .where('t.tenant_id', '=', tenantId)
+      .where('t.at', '>=', since)
+      .execute();
+  }
+
+  async decisions(
+    tenantId: string,
+    q: { since?: number; challengeId?: string; limit: number },
+  ): Promise<SmsDecisionRow[]> {
+    let query = this.db.selectFrom('sms_decisions').selectAll().where('tenant_id', '=', tenantId);
+    if (q.since !== undefined) query = query.where('at', '>=', q.since);
+    if (q.challengeId) query = query.where('challenge_id', '=', q.challengeId);
+    return query.orderBy('at', 'desc').limit(q.limit).execute();
+  }
+
+  async triggersOf(tenantId: string, decisionIds: string[]): Promise<SmsDecisionTriggerRow[]> {
+    if (decisionIds.length === 0) return [];
+    return this.db
+      .selectFrom('sms_decision_triggers')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('decision_id', 'in', decisionIds)
+      .execute();
+  }
+}

@@ -11,6 +11,7 @@ import { challengeManagementRoutes } from './modules/challenges/management-route
 import { challengeRoutes } from './modules/challenges/routes.js';
 import { clientRoutes } from './modules/client/routes.js';
 import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
+import { limitsManagementRoutes } from './modules/limits/management-routes.js';
 import { sessionClientRoutes } from './modules/sessions/management-routes.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
@@ -25,6 +26,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Per-request lines come from the onResponse hook below, which keeps query strings out of the log.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
+    // request.ip, which per-IP send limits count, is the socket's address unless a proxy is trusted.
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     // SDK users often configure apiUrl with a trailing slash, which yields `//users` (docs/wire-protocol.md §1.2).
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 512 },
     // Wrong types are an error, not something to coerce: `{"phoneNumber": true}` must be a 400.
@@ -72,6 +75,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           management.addHook('onRequest', requireApiKey(deps.tenantService, 'management'));
           await management.register(smsManagementRoutes, { deps });
           await management.register(challengeManagementRoutes, { deps });
+          await management.register(limitsManagementRoutes, { deps });
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
           await management.register(sessionClientRoutes, { deps });
@@ -82,4 +86,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+/** A hop count trusts that many proxies nearest the server (Fastify's types take it as a function). */
+function trustProxyOption(
+  trust: boolean | number | string[],
+): boolean | string[] | ((_: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }

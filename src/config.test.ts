@@ -38,6 +38,15 @@ describe('configuration', () => {
     ).toBe(true);
   });
 
+  it('reads SIGIL_TRUST_PROXY as off, on, a hop count or a list of addresses', () => {
+    const trust = (v: string) => loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_TRUST_PROXY: v }).trustProxy;
+    expect(loadConfig({ SIGIL_MASTER_KEY: key }).trustProxy).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 127.0.0.1')).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(() => trust('everyone')).toThrow(/SIGIL_TRUST_PROXY/);
+  });
+
   it('takes the public URL from SIGIL_PUBLIC_URL, or HOST and PORT, and leaves it open with PORT=0', () => {
     const given = loadConfig({ SIGIL_MASTER_KEY: key, SIGIL_PUBLIC_URL: 'https://sigil.example.com/auth/' });
     expect(given.publicUrl).toBe('https://sigil.example.com/auth');

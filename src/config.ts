@@ -49,6 +49,11 @@ export interface Config {
     /** How often each server runs that sweep; 0 turns it off (then run `sigil sessions purge`, e.g. from cron). */
     purgeIntervalMs: number;
   };
+  /**
+   * Which proxies' X-Forwarded-For to believe for the caller's IP (Fastify's trustProxy): false (the
+   * socket's address), true (any), a hop count, or addresses and CIDRs. Per-IP limits count this address.
+   */
+  trustProxy: boolean | number | string[];
   /** Origins allowed to call the Client API from a browser; empty means any origin. */
   clientOrigins: string[];
   sms: {
@@ -122,6 +127,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retentionDays: int(env, 'SIGIL_SESSION_RETENTION_DAYS', 7, 0, 3650),
       purgeIntervalMs: int(env, 'SIGIL_SESSION_PURGE_INTERVAL_MS', 3_600_000, 0, 86_400_000),
     },
+    trustProxy: trustProxy(env.SIGIL_TRUST_PROXY),
     clientOrigins: (env.SIGIL_CLIENT_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())
@@ -161,6 +167,21 @@ function publicUrl(given: string | undefined, host: string, port: number): strin
     return given.trim().replace(/\/+$/, '');
   }
   return port === 0 ? undefined : `http://${host}:${port}`;
+}
+
+function trustProxy(value: string | undefined): boolean | number | string[] {
+  const raw = value?.trim();
+  if (!raw || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^[1-9][0-9]?$/.test(raw)) return Number(raw);
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (!list.every((entry) => /^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/.test(entry))) {
+    throw new Error('SIGIL_TRUST_PROXY must be true, false, a hop count, or a comma-separated list of IPs and CIDRs');
+  }
+  return list;
 }
 
 function redisUrl(value: string | undefined): string | undefined {

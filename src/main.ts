@@ -6,6 +6,9 @@ import { schedulePurge } from './modules/sessions/purge.js';
 import { DAY_MS } from './modules/sessions/sessions.js';
 import { migrate } from './storage/db.js';
 
+/** Expired counters are kept this long past their window, so a sweep never races a request that reads one. */
+const COUNTER_GRACE_MS = 60_000;
+
 export interface RunningServer {
   app: FastifyInstance;
   deps: Deps;
@@ -36,10 +39,17 @@ export async function startServer(config: Readonly<Config>, overrides: DepsOverr
       deps.logger,
       config.sessions.purgeIntervalMs,
     );
+    // Counters whose window has ended would start afresh anyway; the sweep keeps the table small.
+    const counterSweep = schedulePurge(
+      async () => ({ counters: await deps.limitsStore.purgeCounters(deps.clock.now() - COUNTER_GRACE_MS, 10_000) }),
+      deps.logger,
+      config.sessions.purgeIntervalMs,
+      { purged: 'purged expired limit counters', failed: 'limit counter purge failed; the next sweep will try again' },
+    );
     let closing: Promise<void> | undefined;
     const close = () => {
-      // The sweep ends (between two batches) before the database closes.
-      closing ??= Promise.all([purge.stop(), app.close()]).then(() => deps.close());
+      // The sweeps end (between two batches) before the database closes.
+      closing ??= Promise.all([purge.stop(), counterSweep.stop(), app.close()]).then(() => deps.close());
       return closing;
     };
     return { app, deps, url: address.replace('[::1]', '127.0.0.1'), close };

@@ -1,5 +1,3 @@
-import type { PurgeResult } from './service.js';
-
 /** The logger calls the schedule makes (pino's Logger has them). */
 export interface PurgeLogger {
   info(obj: object, msg: string): void;
@@ -17,9 +15,13 @@ export interface PurgeSchedule {
  * and never rejects: the next tick tries again.
  */
 export function schedulePurge(
-  sweep: (signal: AbortSignal) => Promise<PurgeResult>,
+  sweep: (signal: AbortSignal) => Promise<{ [count: string]: number } | { sessions: number; refreshTokens: number }>,
   logger: PurgeLogger,
   intervalMs: number,
+  what: { purged: string; failed: string } = {
+    purged: 'purged dead sessions',
+    failed: 'session purge failed; the next sweep will try again',
+  },
 ): PurgeSchedule {
   if (intervalMs <= 0) return { stop: async () => {} };
   const controller = new AbortController();
@@ -27,9 +29,9 @@ export function schedulePurge(
   const run = async () => {
     try {
       const purged = await sweep(controller.signal);
-      if (purged.sessions > 0 || purged.refreshTokens > 0) logger.info(purged, 'purged dead sessions');
+      if (Object.values(purged).some((n) => n > 0)) logger.info(purged, what.purged);
     } catch (err) {
-      logger.error({ err }, 'session purge failed; the next sweep will try again');
+      logger.error({ err }, what.failed);
     }
   };
   const timer = setInterval(() => {

@@ -38,7 +38,16 @@ import {
 import { type DbName, type Options, parseOptions } from './lib/options.js';
 import { ROOT } from './lib/paths.js';
 import { printResult, type Result, stats, ZERO_STATS } from './lib/report.js';
-import { build, configureProvider, dropSchema, freePort, type Server, serverEnv, startServer } from './lib/server.js';
+import {
+  build,
+  configureProvider,
+  dropSchema,
+  freePort,
+  type Server,
+  serverEnv,
+  startServer,
+  turnDefencesOff,
+} from './lib/server.js';
 
 async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Promise<Result> {
   const busyBefore = await machineBusyOver(1000);
@@ -63,6 +72,7 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
   try {
     server = await startServer(env, port, opts);
     client = new Client(port, server.apiSecretKey, opts.concurrency);
+    if (opts.defences === 'off') await turnDefencesOff(client, server);
     if (opts.provider === 'twilio') {
       // Loaded only here: it compiles src/ modules (through tsx) that the dev runs do not need.
       const { startTwilioFake } = await import('../test/fakes/twilio.js');

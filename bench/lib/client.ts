@@ -32,12 +32,18 @@ export class Client {
    * POSTs JSON, with the server API key unless `authorization` is given. A `body` of `undefined` sends no
    * body at all, still with `content-type: application/json`, as the browser SDK does.
    */
-  post(path: string, body: unknown, authorization = this.auth): Promise<Reply> {
-    return this.request('POST', path, body, authorization);
+  post(path: string, body: unknown, authorization = this.auth, forwardedFor?: string): Promise<Reply> {
+    return this.request('POST', path, body, authorization, forwardedFor);
   }
 
   /** As `post`, with another method: PUT for the SMS provider configuration. */
-  request(method: 'POST' | 'PUT', path: string, body: unknown, authorization = this.auth): Promise<Reply> {
+  request(
+    method: 'POST' | 'PUT' | 'PATCH',
+    path: string,
+    body: unknown,
+    authorization = this.auth,
+    forwardedFor?: string,
+  ): Promise<Reply> {
     const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
     return new Promise((ok, fail) => {
       const req = http.request(
@@ -48,7 +54,12 @@ export class Client {
           method,
           path,
           timeout: REQUEST_TIMEOUT_MS,
-          headers: { authorization, 'content-type': 'application/json', 'content-length': payload.length },
+          headers: {
+            authorization,
+            'content-type': 'application/json',
+            'content-length': payload.length,
+            ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -70,6 +70,9 @@ function stopwatch() {
   };
 }
 
+/** A distinct private address per pool user (10.0.0.0/8). */
+const userIp = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+
 /** A valid NZ mobile number: +6421 and 7 digits. */
 const nzMobile = (n: number) => `+6421${String(n % 10_000_000).padStart(7, '0')}`;
 
@@ -226,7 +229,9 @@ const adaptiveFlow: FlowDef<AdaptiveState> = {
       throw new FlowError(`track state ${String(tracked.body.state)}`, JSON.stringify(tracked.body));
     }
     const bearer = bearerAuth(token);
-    const challenged = await client.post('/v1/client/challenge/sms', undefined, bearer);
+    // The user's own address, as the balancer in front of the Client API forwards it.
+    const ip = userIp(state.next);
+    const challenged = await client.post('/v1/client/challenge/sms', undefined, bearer, ip);
     watch.lap('clientChallenge');
     const challengeId = challenged.body.challengeId;
     if (challenged.status !== 200 || typeof challengeId !== 'string') {
@@ -235,7 +240,7 @@ const adaptiveFlow: FlowDef<AdaptiveState> = {
     const code = codeIn(await inbox.body(challengeId, user.phone));
     watch.lap('codeLookup');
     if (!code) throw new FlowError(`code not in ${inbox.source}`, `challenge ${challengeId} to ${user.phone}`);
-    const verified = await client.post('/v1/client/verify/sms', { verificationCode: code }, bearer);
+    const verified = await client.post('/v1/client/verify/sms', { verificationCode: code }, bearer, ip);
     watch.lap('clientVerify');
     if (verified.status !== 200) {
       throw new FlowError(`client verify HTTP ${verified.status}`, JSON.stringify(verified.body));

@@ -18,6 +18,8 @@ export interface Options {
   /** Passed to bench/dispatcher.ts when given. */
   dispatcherArgs: string[];
   provider: ProviderName;
+  /** `default`: the abuse defences as a new tenant has them; `off`: every defence's mode off. */
+  defences: 'default' | 'off';
   concurrency: number;
   durationS: number;
   warmupS: number;
@@ -36,6 +38,7 @@ export function parseOptions(): Options {
       flow: { type: 'string', default: 'both' },
       db: { type: 'string', default: 'both' },
       provider: { type: 'string', default: 'dev' },
+      defences: { type: 'string', default: 'default' },
       messages: { type: 'string' },
       'in-flight': { type: 'string' },
       concurrency: { type: 'string', default: '32' },
@@ -88,6 +91,7 @@ export function parseOptions(): Options {
     dispatcher: asked.includes('dispatcher'),
     dispatcherArgs,
     provider,
+    defences: defencesOption(values.defences),
     concurrency,
     durationS: num('duration', values.duration, 0.1),
     warmupS: num('warmup', values.warmup, 0),
@@ -98,4 +102,9 @@ export function parseOptions(): Options {
     skipBuild: values['skip-build'],
     pgUrl: values['pg-url'],
   };
+}
+
+function defencesOption(value: string | undefined): 'default' | 'off' {
+  if (value === 'default' || value === 'off') return value;
+  throw new Error('--defences must be default or off');
 }

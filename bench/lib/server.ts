@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { DEFENCES } from '../../src/modules/limits/policy.js';
 import type { VendorFake } from '../../test/fakes/common.js';
 import { basicAuth, type Client } from './client.js';
 import { sleep } from './machine.js';
@@ -69,6 +70,9 @@ export function serverEnv(dbEnv: Record<string, string>, port: number, dataDir: 
     LOG_LEVEL: 'warn',
     SIGIL_DEV_SMS_LOG: 'false',
     SIGIL_BOOTSTRAP_DEV_TENANT: 'false',
+    // The load generator is the proxy in front of the Client API: each user's calls carry their own
+    // X-Forwarded-For, as they would through a load balancer, so per-IP limits count users, not the bench.
+    SIGIL_TRUST_PROXY: '127.0.0.1',
     // As in production: the transaction guard is a development check that costs every promise.
     SIGIL_TRANSACTION_GUARD: process.env.BENCH_TRANSACTION_GUARD ?? 'false',
     SIGIL_MASTER_KEY: MASTER_KEY,
@@ -152,6 +156,23 @@ function getStatus(port: number, path: string): Promise<number> {
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', fail);
   });
+}
+
+/** With `--defences off`: every abuse defence of the bench tenant set to `off` (not measured). */
+export async function turnDefencesOff(client: Client, server: Server): Promise<void> {
+  const modes = Object.fromEntries(DEFENCES.map((d) => [d, 'off']));
+  const reply = await client.request(
+    'PATCH',
+    '/v1/management/sms-defences',
+    { modes },
+    basicAuth(server.managementSecretKey),
+  );
+  if (reply.status !== 200) {
+    throw new Error(
+      `setup: PATCH /v1/management/sms-defences answered HTTP ${reply.status}: ${JSON.stringify(reply.body)}`,
+    );
+  }
+  console.log('   setup: every abuse defence off');
 }
 
 /** Makes the Twilio fake the bench tenant's only SMS provider (not measured). */

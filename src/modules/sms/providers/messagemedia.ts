@@ -42,7 +42,8 @@ export const messageMediaProvider: ProviderDefinition<MessageMediaConfig> = {
       baseUrl: baseUrl(raw, 'messagemedia', 'https://api.messagemedia.com', rules),
     };
   },
-  mask: (c) => ({ ...c, apiSecret: maskSecret(c.apiSecret) }),
+  // Both halves of the Basic credential are secret: Authsignal never shows the API key either.
+  mask: (c) => ({ ...c, apiKey: maskSecret(c.apiKey) as string, apiSecret: maskSecret(c.apiSecret) }),
   create(c, ctx) {
     const url = new URL(`${c.baseUrl}/v1/messages`);
     const authorization = `Basic ${Buffer.from(`${c.apiKey}:${c.apiSecret}`).toString('base64')}`;

@@ -1,69 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VendorFake } from '../fakes/common.js';
 import { startTwilioFake } from '../fakes/twilio.js';
 import { databases } from '../helpers/databases.js';
 import { phone, startTestServer, type TestServer } from '../helpers/server.js';
-
-interface Response {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read fields of several answer shapes directly.
-  body: any;
-}
-
-const SMS = '/authenticator-configurations/sms';
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const w = (rateLimit: number, windowInMinutes = 5) => ({ rateLimit, windowInMinutes });
-
-/** Secrets of this run: no answer may contain one. */
-const secrets = {
-  twilio: `tw${hex(15)}`,
-  twilioRotated: `tw${hex(15)}`,
-  bird: `bird-${hex(16)}`,
-  messageMediaSecret: `mm-${hex(16)}`,
-  modica: `modica-${hex(12)}`,
-  tnz: `tnz.${hex(16)}`,
-};
-/** Sigil's provider list shows MessageMedia's API key (its Basic user name); Authsignal's resource never does. */
-const messageMediaKey = `mmkey${hex(12)}`;
-
-const accountSid = `AC${hex(16)}`;
-const messagingServiceSid = `MG${hex(16)}`;
-const bird = { workspaceId: randomUUID(), channelId: randomUUID() };
-const webhookUrl = 'https://hooks.example.com/sigil-sms';
-
-/** Each provider: the create body, what the answer echoes, and the provider-list entry it becomes. */
-const PROVIDERS = {
-  TWILIO: {
-    body: { twilioCredentials: { accountSid, authToken: secrets.twilio, messagingServiceSid } },
-    echo: { twilioCredentials: { accountSid, messagingServiceSid } },
-    entry: { type: 'twilio', accountSid, messagingServiceSid },
-  },
-  BIRD: {
-    body: { birdSmsCredentials: { accessKey: secrets.bird, ...bird } },
-    echo: { birdSmsCredentials: bird },
-    entry: { type: 'bird', ...bird },
-  },
-  MESSAGE_MEDIA: {
-    body: {
-      messageMediaCredentials: {
-        apiKey: messageMediaKey,
-        apiSecret: secrets.messageMediaSecret,
-        sourceNumber: 'Sigil',
-      },
-    },
-    echo: { messageMediaCredentials: { sourceNumber: 'Sigil' } },
-    entry: { type: 'messagemedia', sourceNumber: 'Sigil' },
-  },
-  MODICA_GROUP: {
-    body: { modicaGroupCredentials: { username: 'sigil-app', password: secrets.modica } },
-    echo: { modicaGroupCredentials: { username: 'sigil-app' } },
-    entry: { type: 'modica', applicationName: 'sigil-app' },
-  },
-  TNZ: { body: { tnzCredentials: { apiKey: secrets.tnz } }, echo: { tnzCredentials: {} }, entry: { type: 'tnz' } },
-  WEBHOOK: { body: { webhookUrl }, echo: { webhookUrl }, entry: { type: 'webhook', url: webhookUrl } },
-} as const;
-const twilioCreate = { smsProvider: 'TWILIO', ...PROVIDERS.TWILIO.body };
+import {
+  accountSid,
+  managementCalls,
+  messageMediaKey,
+  messagingServiceSid,
+  PROVIDERS,
+  SMS,
+  secrets,
+  twilioCreate,
+  w,
+  webhookUrl,
+} from './management-calls.js';
 
 /** The SMS authenticator configuration (Authsignal's resource) and Sigil's SMS defences beside it. */
 describe.each(databases)('SMS authenticator configuration and defences ($name)', (db) => {
@@ -77,38 +28,7 @@ describe.each(databases)('SMS authenticator configuration and defences ($name)',
     await t?.close();
     await twilio?.close();
   });
-
-  /** A Management API call as a tenant; every answer is checked for secrets. */
-  const as =
-    (key: string) =>
-    async (method: string, path: string, body?: unknown): Promise<Response> => {
-      const res = await t.fetch(`/management${path}`, {
-        method,
-        key,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      for (const secret of Object.values(secrets)) expect(text, `${method} ${path}`).not.toContain(secret);
-      if (!path.startsWith('/sms-providers')) expect(text).not.toContain(messageMediaKey);
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
-  const tenant = async () => {
-    const { tenant } = await t.newTenant();
-    return { call: as(tenant.managementSecretKey), tenantId: tenant.tenantId };
-  };
-  type Call = ReturnType<typeof as>;
-  const providerList = async (call: Call) => (await call('GET', '/sms-providers')).body.providers;
-  /** Each body is refused with a 400 whose description matches. */
-  const refuses = async (call: Call, method: string, path: string, cases: [unknown, RegExp][]) => {
-    for (const [body, description] of cases) {
-      const res = await call(method, path, body);
-      expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body).toMatchObject({
-        errorCode: 'invalid_request',
-        errorDescription: expect.stringMatching(description),
-      });
-    }
-  };
+  const { tenant, providerList, refuses } = managementCalls(() => t);
 
   it('creates the configuration with each of the six providers, echoing only non-secret credentials', async () => {
     const defaults = t.server.deps.smsPolicies.defaults();
@@ -349,89 +269,6 @@ describe.each(databases)('SMS authenticator configuration and defences ($name)',
     ]);
     expect((await call('GET', SMS)).status).toBe(404);
     expect((await call('GET', '/sms-defences')).body).toEqual(t.server.deps.smsPolicies.defaults());
-  });
-
-  it('sms-defences shows the whole policy with its defaults, and PATCH is three-state', async () => {
-    const { call } = await tenant();
-    const defaults = t.server.deps.smsPolicies.defaults();
-    expect((await call('GET', '/sms-defences')).body).toEqual(defaults);
-    const changed = await call('PATCH', '/sms-defences', {
-      tenantDailyLimit: 2500,
-      ipRateLimitConfigurations: [],
-      safeList: ['+6421', '+64211234567', '+6421'],
-      lineTypes: { allowFixedLine: true, allowVoip: false },
-      modes: { adaptive_prefix: 'enforce', ip_limit: 'off' },
-    });
-    expect(changed.status).toBe(200);
-    expect(changed.body).toEqual({
-      ...defaults,
-      tenantDailyLimit: 2500,
-      ipRateLimitConfigurations: [],
-      safeList: ['+6421', '+64211234567'],
-      lineTypes: { allowFixedLine: true, allowVoip: false },
-      modes: { ...defaults.modes, adaptive_prefix: 'enforce', ip_limit: 'off' },
-    });
-    const more = (await call('PATCH', '/sms-defences', { modes: { country: 'record_only' }, tenantDailyLimit: null }))
-      .body;
-    expect(more.modes).toEqual({
-      ...defaults.modes,
-      adaptive_prefix: 'enforce',
-      ip_limit: 'off',
-      country: 'record_only',
-    });
-    expect(more.tenantDailyLimit).toBe(defaults.tenantDailyLimit);
-    expect(more.safeList).toEqual(['+6421', '+64211234567']);
-    const reset = (await call('PATCH', '/sms-defences', { modes: null, safeList: [] })).body;
-    expect(reset).toMatchObject({ modes: defaults.modes, safeList: [], lineTypes: { allowFixedLine: true } });
-    // Sigil's resource leaves Authsignal's fields alone: they are changed through the SMS configuration.
-    await call('PATCH', '/sms-defences', { isActive: false, smsCountryCodes: ['NZ'] });
-    expect((await call('GET', '/sms-defences')).body).toMatchObject({ isActive: true, smsCountryCodes: [] });
-  });
-
-  it('sms-defences takes at most five test numbers, each expiring in the future and within a year', async () => {
-    const { call } = await tenant();
-    const day = 24 * 60 * 60_000;
-    const number = (i: number, expiresIn = day) => ({
-      phoneNumber: `+6421000100${i}`,
-      code: '123456',
-      expiresAt: new Date(Date.now() + expiresIn).toISOString(),
-    });
-    const five = [0, 1, 2, 3, 4].map((i) => number(i));
-    expect((await call('PATCH', '/sms-defences', { testNumbers: five })).body.testNumbers).toEqual(five);
-    const refusals: [unknown[], RegExp][] = [
-      [[...five, number(5)], /testNumbers must NOT have more than 5 items/],
-      [[number(0, -60_000)], /^testNumbers\[0\]\.expiresAt must be in the future/],
-      [[number(0, 400 * day)], /^testNumbers\[0\]\.expiresAt must be at most a year ahead/],
-      [[number(0), number(0)], /^testNumbers\[1\]\.phoneNumber is listed twice/],
-      [[{ ...number(0), code: '12' }], /testNumbers\.0\.code must match pattern/],
-      [[{ ...number(0), phoneNumber: '021000100' }], /testNumbers\.0\.phoneNumber must match pattern/],
-    ];
-    await refuses(
-      call,
-      'PATCH',
-      '/sms-defences',
-      refusals.map(([testNumbers, d]) => [{ testNumbers }, d]),
-    );
-    expect((await call('GET', '/sms-defences')).body.testNumbers).toEqual(five);
-    expect((await call('PATCH', '/sms-defences', { testNumbers: null })).body.testNumbers).toEqual([]);
-  });
-
-  it('sms-defences refuses values out of range, naming the field', async () => {
-    const { call } = await tenant();
-    await refuses(call, 'PATCH', '/sms-defences', [
-      [{ tenantDailyLimit: 0 }, /tenantDailyLimit must be >= 1/],
-      [
-        { failureBudget: { maxConsecutiveFailures: 101, lockoutMinutes: 60 } },
-        /failureBudget\.maxConsecutiveFailures must be <= 100/,
-      ],
-      [{ modes: { ip_limit: 'block' } }, /modes\.ip_limit must be equal to one of the allowed values/],
-      [{ safeList: ['6421'] }, /safeList\.0 must match pattern/],
-      [
-        { adaptivePrefixBlocking: { minSends: 10, conversionRatio: 2 } },
-        /adaptivePrefixBlocking\.conversionRatio must be <= 1/,
-      ],
-      [{ userRateLimitConfigurations: [w(5, 0)] }, /userRateLimitConfigurations\.0\.windowInMinutes must be >= 1/],
-    ]);
   });
 
   it('each tenant sees only its own configuration and defences', async () => {

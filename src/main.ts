@@ -8,6 +8,8 @@ import { migrate } from './storage/db.js';
 
 /** Expired counters are kept this long past their window, so a sweep never races a request that reads one. */
 const COUNTER_GRACE_MS = 60_000;
+/** Decision records are kept 90 days: the shadow report and the message log read the last 7 to 30. */
+const DECISION_RETENTION_MS = 90 * 24 * 3_600_000;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -41,10 +43,16 @@ export async function startServer(config: Readonly<Config>, overrides: DepsOverr
     );
     // Counters whose window has ended would start afresh anyway; the sweep keeps the table small.
     const counterSweep = schedulePurge(
-      async () => ({ counters: await deps.limitsStore.purgeCounters(deps.clock.now() - COUNTER_GRACE_MS, 10_000) }),
+      async () => ({
+        counters: await deps.limitsStore.purgeCounters(deps.clock.now() - COUNTER_GRACE_MS, 10_000),
+        decisions: await deps.limitsStore.purgeDecisions(deps.clock.now() - DECISION_RETENTION_MS, 10_000),
+      }),
       deps.logger,
       config.sessions.purgeIntervalMs,
-      { purged: 'purged expired limit counters', failed: 'limit counter purge failed; the next sweep will try again' },
+      {
+        purged: 'purged expired limit counters and old decision records',
+        failed: 'limit purge failed; the next sweep will try again',
+      },
     );
     let closing: Promise<void> | undefined;
     const close = () => {

@@ -106,6 +106,15 @@ export class LimitsStore {
     return Number(result.numDeletedRows);
   }
 
+  /** Deletes decision records older than `cutoff` (their triggers go with them, by cascade). */
+  async purgeDecisions(cutoff: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sms_decisions')
+      .where('id', 'in', (eb) => eb.selectFrom('sms_decisions').select('id').where('at', '<', cutoff).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async recordDecision(decision: SmsDecisionRow, triggers: SmsDecisionTriggerRow[]): Promise<void> {
     await this.db.insertInto('sms_decisions').values(decision).execute();
     if (triggers.length > 0) await this.db.insertInto('sms_decision_triggers').values(triggers).execute();

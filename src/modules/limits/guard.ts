@@ -147,10 +147,7 @@ export async function guardSubmission(
     limits.push({
       defence: 'failure_budget',
       key: failureParts(req.tenantId, req.phone.e164),
-      window: {
-        rateLimit: policy.failureBudget.maxConsecutiveFailures,
-        windowInMinutes: policy.failureBudget.lockoutMinutes,
-      },
+      window: failureWindow(policy),
       what: 'This number',
       failures: true,
     });
@@ -228,8 +225,16 @@ function failureParts(tenantId: string, e164: string): (string | number)[] {
   return ['fail', tenantId, e164];
 }
 
+/** The failure budget's window, rounded as addAll rounds it: a key must name the window its counter was added in. */
+function failureWindow(policy: SmsPolicy) {
+  return {
+    rateLimit: policy.failureBudget.maxConsecutiveFailures,
+    windowInMinutes: policy.failureBudget.lockoutMinutes,
+  };
+}
+
 function failureKey(tenantId: string, e164: string, policy: SmsPolicy): string {
-  return counterKey(failureParts(tenantId, e164), policy.failureBudget.lockoutMinutes * 60_000);
+  return counterKey(failureParts(tenantId, e164), windowMs(failureWindow(policy)));
 }
 
 function testNumber(policy: SmsPolicy, e164: string, now: number) {

@@ -17,6 +17,8 @@ export interface Config {
   databaseUrl: string;
   /** Where limit counters live, shared by every node; without it they live in the database. */
   redisUrl: string | undefined;
+  /** Prepended to every Redis key, so that several deployments (or test servers) can share one Redis. */
+  redisKeyPrefix: string;
   /** PostgreSQL only: the schema to use (created if missing). */
   databaseSchema: string | undefined;
   /** SQLite `synchronous` pragma: NORMAL survives a killed process; FULL also survives power loss. */
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseUrl,
     databaseSchema: env.SIGIL_DATABASE_SCHEMA || undefined,
     redisUrl: redisUrl(env.REDIS_URL),
+    redisKeyPrefix: redisKeyPrefix(env.SIGIL_REDIS_KEY_PREFIX),
     sqliteSynchronous: env.SIGIL_SQLITE_SYNCHRONOUS === 'FULL' ? 'FULL' : 'NORMAL',
     masterKey: loadMasterKey(env.SIGIL_MASTER_KEY, dataDir, dev),
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'info'),
@@ -189,6 +192,14 @@ function redisUrl(value: string | undefined): string | undefined {
   if (!url) return undefined;
   if (!/^rediss?:\/\//.test(url)) throw new Error('REDIS_URL must start with redis:// or rediss://');
   return url;
+}
+
+function redisKeyPrefix(value: string | undefined): string {
+  const prefix = value?.trim() || 'sigil';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) {
+    throw new Error(`SIGIL_REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -, got "${value}"`);
+  }
+  return prefix;
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -165,10 +165,18 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     breakerCooldownMs: config.sms.breakerCooldownMs,
   });
   const userService = new UserService(stores.users, transaction, clock, random);
+  // Every command ends within commandTimeout, queued or sent: a Redis that is down, unreachable or hung
+  // (it accepts the connection and never answers) fails the limit check, and the guard answers 503.
+  // Commands wait in the offline queue only while connecting, so the first sends after start succeed.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    ? new Redis(config.redisUrl, {
+        lazyConnect: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2_000,
+        commandTimeout: 3_000,
+      })
     : undefined;
-  // A Redis that drops is logged; each limit check that cannot reach it fails its request (a 500), never passes it.
+  // A Redis that drops is logged; each limit check that cannot reach it fails its request (a 503), never passes it.
   redis?.on('error', (err) => logger.warn({ err }, 'Redis connection error'));
   return {
     db,
@@ -185,7 +193,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     deviceStore: stores.devices,
     smsStore: stores.sms,
     limitsStore: stores.limits,
-    counters: redis ? new RedisCounters(redis) : new DatabaseCounters(stores.limits, clock),
+    counters: redis ? new RedisCounters(redis, config.redisKeyPrefix) : new DatabaseCounters(stores.limits, clock),
     smsPolicies: new SmsPolicyService(stores.limits, clock, config.authCacheTtlMs, config.otp.maxSendsPerNumberPerHour),
     userService,
     tenantService,

@@ -76,7 +76,7 @@ export async function guardSend(d: GuardDeps, req: SendRequest): Promise<SendVer
   const limits: Limit[] = [];
   if (policy.modes.failure_budget !== 'off') {
     // Peeked, not added to: the failure budget counts wrong codes, and only verify adds to it.
-    const lock = await d.counters.peek(failureKey(tenantId, phone.e164, policy));
+    const lock = await counted(d.counters.peek(failureKey(tenantId, phone.e164, policy)));
     if (lock && lock.count >= policy.failureBudget.maxConsecutiveFailures) {
       triggers.push({
         defence: 'failure_budget',
@@ -122,7 +122,7 @@ export async function guardSend(d: GuardDeps, req: SendRequest): Promise<SendVer
   }
   triggers.push(...(await addAll(d.counters, limits)));
   if (d.adaptive && policy.modes.adaptive_prefix !== 'off' && !isSafeListed(phone.e164, policy)) {
-    const adaptive = await d.adaptive.check(tenantId, phone, policy);
+    const adaptive = await counted(d.adaptive.check(tenantId, phone, policy));
     if (adaptive) triggers.push(adaptive);
   }
   const enforced = triggers.filter((t) => policy.modes[t.defence] === 'enforce');
@@ -185,10 +185,12 @@ export async function submissionSucceeded(
   req: { tenantId: string; phone: NormalisedPhone },
 ): Promise<void> {
   const policy = await d.smsPolicies.get(req.tenantId);
-  await Promise.all([
-    d.counters.reset(failureKey(req.tenantId, req.phone.e164, policy)),
-    d.adaptive?.noteVerified(req.tenantId, req.phone),
-  ]);
+  await counted(
+    Promise.all([
+      d.counters.reset(failureKey(req.tenantId, req.phone.e164, policy)),
+      d.adaptive?.noteVerified(req.tenantId, req.phone),
+    ]),
+  );
 }
 
 interface Limit {
@@ -203,8 +205,8 @@ interface Limit {
 
 /** Adds one to every limit's counter in parallel; the limits whose count is now over their budget. */
 async function addAll(counters: Counters, limits: Limit[]): Promise<Trigger[]> {
-  const counts: Count[] = await Promise.all(
-    limits.map((l) => counters.add(counterKey(l.key, windowMs(l.window)), 1, windowMs(l.window))),
+  const counts: Count[] = await counted(
+    Promise.all(limits.map((l) => counters.add(counterKey(l.key, windowMs(l.window)), 1, windowMs(l.window)))),
   );
   const triggers: Trigger[] = [];
   limits.forEach((l, i) => {
@@ -219,6 +221,22 @@ async function addAll(counters: Counters, limits: Limit[]): Promise<Trigger[]> {
     });
   });
   return triggers;
+}
+
+/**
+ * A counter that cannot be reached (Redis down, hung or unreachable; the database failing) fails the request
+ * with a 503, never lets it through: no code is sent or compared without its limits. The cause is logged.
+ */
+async function counted<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError('service_unavailable', 'The SMS limits cannot be checked now: their counters are unreachable.', {
+      cause: err,
+      retryAfterSeconds: 5,
+    });
+  }
 }
 
 function failureParts(tenantId: string, e164: string): (string | number)[] {

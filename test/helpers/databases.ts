@@ -10,9 +10,14 @@ import pg from 'pg';
  * SQLite file or a fresh PostgreSQL schema, so test files can run in parallel.
  */
 export interface TestDatabase {
-  name: 'sqlite' | 'postgres';
+  name: 'sqlite' | 'postgres' | 'postgres+redis' | 'sqlite+redis';
   /** Environment for loadConfig: DATABASE_URL and, for PostgreSQL, a private schema. */
   env(): Record<string, string>;
+  /**
+   * Only the Redis tiers: the limit counters live in Redis, whose windows end by Redis's own clock, so a
+   * test's ManualClock cannot end them; such tests wait out a short window instead.
+   */
+  redis?: boolean;
 }
 
 const pgUrl = process.env.SIGIL_TEST_DATABASE_URL;
@@ -30,6 +35,29 @@ export const postgres: TestDatabase | undefined = pgUrl
   : undefined;
 
 export const databases: TestDatabase[] = postgres ? [sqlite, postgres] : [sqlite];
+
+const redisUrl = process.env.SIGIL_TEST_REDIS_URL;
+
+/**
+ * The limit counters in Redis (REDIS_URL), whenever SIGIL_TEST_REDIS_URL is set (.ci/run sets it). It sits on
+ * PostgreSQL when that is configured too, because Redis is for many nodes and many nodes need PostgreSQL
+ * (the two-node tests run on it); on SQLite otherwise. Every test server gets its own key prefix, so test
+ * files running in parallel never share a counter; the keys expire with their windows.
+ */
+const redisTier: TestDatabase | undefined = redisUrl
+  ? {
+      name: postgres ? 'postgres+redis' : 'sqlite+redis',
+      redis: true,
+      env: () => ({
+        ...(postgres ?? sqlite).env(),
+        REDIS_URL: redisUrl,
+        SIGIL_REDIS_KEY_PREFIX: `sigil-test-${randomBytes(6).toString('hex')}`,
+      }),
+    }
+  : undefined;
+
+/** The backends of the limit counters: each database, and Redis when configured. Only test/abuse/ uses it. */
+export const limitBackends: TestDatabase[] = redisTier ? [...databases, redisTier] : databases;
 
 /** The names of the schemas that test servers create: `t_` and 12 hex digits. */
 export const TEST_SCHEMA_PATTERN = '^t_[0-9a-f]{12}$';

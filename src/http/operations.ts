@@ -19,7 +19,7 @@ export const operationsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     {
       schema: {
         tags,
-        description: 'The process serves and reaches its database.',
+        description: 'The process serves and reaches its database, and Redis when REDIS_URL is set.',
         response: {
           200: Reply({ status: Type.Literal('ready'), database: Type.String({ description: 'sqlite or postgres' }) }),
           503: ErrorBody,
@@ -29,11 +29,18 @@ export const operationsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     async () => {
       try {
         await ping(deps.db);
-        return { status: 'ready' as const, database: deps.dbKind };
       } catch (err) {
         // The catalogue's status (503) and the shared error handler, which logs why the database failed.
         throw new ApiError('service_unavailable', 'The database is unreachable', { cause: err });
       }
+      try {
+        await deps.counters.ping();
+      } catch (err) {
+        throw new ApiError('service_unavailable', 'Redis, where the limit counters live, is unreachable', {
+          cause: err,
+        });
+      }
+      return { status: 'ready' as const, database: deps.dbKind };
     },
   );
 };

@@ -179,7 +179,7 @@ describe.each(limitBackends)('where codes may go ($name)', (backend) => {
       expect((await c.send(N.nzMobile2)).status).toBe(200);
       const refused = await c.send(N.nzMobileOtherBlock);
       expect(refused.status).toBe(429);
-      expect(refused.body.errorDescription).toMatch(/^Numbers starting \+64 \w+ reached its limit of 2 codes in 10/);
+      expect(refused.body.errorDescription).toMatch(/^Numbers starting \+64 have reached their limit of 2 codes in 10/);
       expect(Number(refused.retryAfter)).toBeGreaterThan(590);
       expect((await c.send(N.auMobile)).status).toBe(200);
     });
@@ -199,7 +199,7 @@ describe.each(limitBackends)('where codes may go ($name)', (backend) => {
       for (const n of [N.nzMobile, N.nzMobile2, N.nzMobileOtherBlock]) expect((await c.send(n)).status).toBe(200);
       expect((await c.send(N.auMobile)).status).toBe(200);
       const refused = await c.send(N.auMobileSameBlock);
-      expect(refused.body.errorDescription).toMatch(/^Numbers starting \+6141 \w+ reached its limit of 1 codes/);
+      expect(refused.body.errorDescription).toMatch(/^Numbers starting \+6141 have reached their limit of 1 codes/);
     });
 
     it('counts nothing for a disabled limit, and each limit apart', async () => {
@@ -214,9 +214,11 @@ describe.each(limitBackends)('where codes may go ($name)', (backend) => {
       expect((await c.send(N.nzMobile)).status).toBe(200); // 64211: 1, 64: 1
       expect((await c.send(N.nzMobileOtherBlock)).status).toBe(200); // 64221: 1, 64: 2; the disabled one counted none
       const block = await c.send(N.nzMobile2); // 64211: 2, 64: 3
-      expect(block.body.errorDescription).toMatch(/^Numbers starting \+64211 \w+ reached its limit of 1 codes in 10/);
+      expect(block.body.errorDescription).toMatch(
+        /^Numbers starting \+64211 have reached their limit of 1 codes in 10/,
+      );
       const country = await c.send('+64271234567'); // 64271: 1, 64: 4
-      expect(country.body.errorDescription).toMatch(/^Numbers starting \+64 \w+ reached its limit of 3 codes in 10/);
+      expect(country.body.errorDescription).toMatch(/^Numbers starting \+64 have reached their limit of 3 codes in 10/);
       expect(await c.sentTo()).toEqual(expect.arrayContaining([N.nzMobile, N.nzMobileOtherBlock]));
       expect(await c.sentTo()).toHaveLength(2);
     });

@@ -93,6 +93,20 @@ describe.each(limitBackends)('code submissions ($name)', (backend) => {
       expect(await attemptsOf(d.id)).toBe(2); // refused before the code was compared or counted
     });
 
+    it('does not spend the failure budget on submissions that the window refused', async () => {
+      const c = await tenant((p) => ({
+        ...manySends(p),
+        submissionRateLimitConfiguration: { rateLimit: 2, windowInMinutes: 10 },
+        failureBudget: { maxConsecutiveFailures: 3, lockoutMinutes: 60 },
+      }));
+      const a = await c.start();
+      const replies = await c.guess(a, 6);
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 429, 429, 429, 429]);
+      // Two wrong codes were compared; four were refused before comparison and are no failures, so the
+      // failure budget (3) is not spent and a new challenge for the number is still sent.
+      expect((await c.start()).reply.status).toBe(200);
+    });
+
     it('takes codes again once the window has passed', async () => {
       const c = await tenant((p) => ({
         ...p,

@@ -118,6 +118,13 @@ describe('a Redis that cannot be reached (sqlite)', () => {
     unavailable(await challenge(t, phone()));
     expect(await sent(t)).toBe(0);
     expect((await fetch(`${t.server.url}/healthz`)).status).toBe(200); // the process lives on
+    // Not ready, though: a balancer should send no traffic to a node whose limits cannot be counted.
+    const ready = await fetch(`${t.server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      errorCode: 'service_unavailable',
+      errorDescription: expect.stringMatching(/Redis/),
+    });
   });
 
   it('answers 503 within the command timeout when Redis takes the connection and never answers', async () => {

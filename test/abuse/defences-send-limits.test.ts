@@ -198,7 +198,7 @@ describe.each(limitBackends)('send limits ($name)', (backend) => {
       expect(refused.body).toEqual({
         error: 'too_many_requests',
         errorCode: 'too_many_requests',
-        errorDescription: `${rc.what} has reached its limit of 2 codes in ${minutes} minutes. Try again later.`,
+        errorDescription: `${rc.what} ${rc.defence === 'prefix_limit' ? 'have reached their' : 'has reached its'} limit of 2 codes in ${minutes} minutes. Try again later.`,
       });
       // The window opened with the first send and the ManualClock stood still; Redis's clock did not.
       const retryAfter = Number(refused.retryAfter);

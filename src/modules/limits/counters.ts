@@ -20,6 +20,8 @@ export interface Counters {
   add(key: string, points: number, windowMs: number): Promise<Count>;
   peek(key: string): Promise<Count | undefined>;
   reset(key: string): Promise<void>;
+  /** Throws when the backend cannot be reached (the readiness check). */
+  ping(): Promise<void>;
 }
 
 export class DatabaseCounters implements Counters {
@@ -43,6 +45,9 @@ export class DatabaseCounters implements Counters {
   async reset(key: string): Promise<void> {
     await this.store.deleteCounter(key);
   }
+
+  /** The database is pinged by the readiness check already. */
+  async ping(): Promise<void> {}
 }
 
 /**
@@ -58,6 +63,10 @@ export class RedisCounters implements Counters {
     private readonly redis: Redis,
     private readonly keyPrefix = 'sigil',
   ) {}
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
 
   private limiter(windowMs: number): RateLimiterRedis {
     const duration = Math.max(1, Math.round(windowMs / 1000));

@@ -117,6 +117,7 @@ export async function guardSend(d: GuardDeps, req: SendRequest): Promise<SendVer
         key: ['prefix', tenantId, index, group],
         window: limit,
         what: `Numbers starting +${group}`,
+        plural: true,
       });
     });
   }
@@ -142,26 +143,34 @@ export async function guardSubmission(
 ): Promise<void> {
   const policy = await d.smsPolicies.get(req.tenantId);
   if (testNumber(policy, req.phone.e164, d.clock.now())) return;
-  const limits: Limit[] = [];
-  if (policy.modes.failure_budget !== 'off') {
-    limits.push({
-      defence: 'failure_budget',
-      key: failureParts(req.tenantId, req.phone.e164),
-      window: failureWindow(policy),
-      what: 'This number',
-      failures: true,
-    });
+  // The submission window first: a submission it refuses is never compared, so it is no wrong code and
+  // must not spend the failure budget (else a client that retries too fast would lock its own number).
+  const triggers =
+    policy.modes.submission_limit === 'off'
+      ? []
+      : await addAll(d.counters, [
+          {
+            defence: 'submission_limit',
+            key: ['submit', req.tenantId, req.phone.e164],
+            window: policy.submissionRateLimitConfiguration,
+            what: 'This number',
+            noun: 'code submissions',
+          },
+        ]);
+  const windowRefuses = triggers.some((t) => policy.modes[t.defence] === 'enforce');
+  if (!windowRefuses && policy.modes.failure_budget !== 'off') {
+    triggers.push(
+      ...(await addAll(d.counters, [
+        {
+          defence: 'failure_budget',
+          key: failureParts(req.tenantId, req.phone.e164),
+          window: failureWindow(policy),
+          what: 'This number',
+          failures: true,
+        },
+      ])),
+    );
   }
-  if (policy.modes.submission_limit !== 'off') {
-    limits.push({
-      defence: 'submission_limit',
-      key: ['submit', req.tenantId, req.phone.e164],
-      window: policy.submissionRateLimitConfiguration,
-      what: 'This number',
-      noun: 'code submissions',
-    });
-  }
-  const triggers = await addAll(d.counters, limits);
   if (triggers.length === 0) return;
   const enforced = triggers.filter((t) => policy.modes[t.defence] === 'enforce');
   const now = d.clock.now();
@@ -200,6 +209,8 @@ interface Limit {
   what: string;
   /** What is counted, in the refusal's words. */
   noun?: string;
+  /** `what` names several numbers: "have reached their limit". */
+  plural?: boolean;
   failures?: boolean;
 }
 
@@ -217,7 +228,7 @@ async function addAll(counters: Counters, limits: Limit[]): Promise<Trigger[]> {
       retryAfterMs: count.resetInMs,
       description: l.failures
         ? `${l.what} has had ${l.window.rateLimit} wrong codes in a row; it is locked for up to ${l.window.windowInMinutes} minutes.`
-        : `${l.what} has reached its limit of ${l.window.rateLimit} ${l.noun ?? 'codes'} in ${l.window.windowInMinutes} minutes.`,
+        : `${l.what} ${l.plural ? 'have reached their' : 'has reached its'} limit of ${l.window.rateLimit} ${l.noun ?? 'codes'} in ${l.window.windowInMinutes} minutes.`,
     });
   });
   return triggers;

@@ -12,6 +12,7 @@ import { challengeRoutes } from './modules/challenges/routes.js';
 import { clientRoutes } from './modules/client/routes.js';
 import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
 import { limitsManagementRoutes } from './modules/limits/management-routes.js';
+import { limitsReportRoutes } from './modules/limits/report-routes.js';
 import { sessionClientRoutes } from './modules/sessions/management-routes.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
@@ -76,6 +77,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(smsManagementRoutes, { deps });
           await management.register(challengeManagementRoutes, { deps });
           await management.register(limitsManagementRoutes, { deps });
+          await management.register(limitsReportRoutes, { deps });
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
           await management.register(sessionClientRoutes, { deps });

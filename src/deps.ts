@@ -9,7 +9,9 @@ import { ActionConfigStore } from './modules/actions/config-store.js';
 import { DeviceStore } from './modules/actions/device-store.js';
 import { ActionStore } from './modules/actions/store.js';
 import { ChallengeStore } from './modules/challenges/store.js';
+import { AdaptivePrefixDefence } from './modules/limits/adaptive.js';
 import { type Counters, DatabaseCounters, RedisCounters } from './modules/limits/counters.js';
+import type { AdaptiveDefence } from './modules/limits/guard.js';
 import { SmsPolicyService } from './modules/limits/policy-service.js';
 import { LimitsStore } from './modules/limits/store.js';
 import { SessionService } from './modules/sessions/service.js';
@@ -66,6 +68,8 @@ export interface Deps {
   limitsStore: LimitsStore;
   /** The counters behind every limit: Redis with REDIS_URL, else the database. */
   counters: Counters;
+  /** Conversion-based prefix blocking, on the same counters. */
+  adaptive: AdaptiveDefence;
   smsPolicies: SmsPolicyService;
   userService: UserService;
   tenantService: TenantService;
@@ -178,6 +182,9 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     : undefined;
   // A Redis that drops is logged; each limit check that cannot reach it fails its request (a 503), never passes it.
   redis?.on('error', (err) => logger.warn({ err }, 'Redis connection error'));
+  const counters: Counters = redis
+    ? new RedisCounters(redis, config.redisKeyPrefix)
+    : new DatabaseCounters(stores.limits, clock);
   return {
     db,
     dbKind: opened.kind,
@@ -193,7 +200,8 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     deviceStore: stores.devices,
     smsStore: stores.sms,
     limitsStore: stores.limits,
-    counters: redis ? new RedisCounters(redis, config.redisKeyPrefix) : new DatabaseCounters(stores.limits, clock),
+    counters,
+    adaptive: new AdaptivePrefixDefence(counters, clock),
     smsPolicies: new SmsPolicyService(stores.limits, clock, config.authCacheTtlMs, config.otp.maxSendsPerNumberPerHour),
     userService,
     tenantService,

@@ -45,6 +45,19 @@ export class ChallengeStore {
     return Number(row.n);
   }
 
+  /** Which of these challenges were verified: the limits report asks it of the sends it would have refused. */
+  async verifiedAmong(tenantId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('challenges')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .where('verified_at', 'is not', null)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** How many challenges a tracked action has started: the Client API caps them. */
   async countForAction(tenantId: string, idempotencyKey: string): Promise<number> {
     const row = await this.db

@@ -140,7 +140,8 @@ export async function initiateChallenge(
     );
     await tx.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code });
     await tx.sms.recordAttempts(outcome.attempts);
-    if (outcome.provider) await tx.limits.setDecisionProvider(tenantId, verdict.decisionId, outcome.provider);
+    const { row: decision, triggers } = verdict.decision;
+    await tx.limits.recordDecision({ ...decision, provider: outcome.provider ?? null }, triggers);
   });
   if (!outcome.ok) throw outcome.error;
   return { challengeId: id, idempotencyKey, expiresAt: Math.floor(row.expires_at / 1000) };
@@ -189,7 +190,8 @@ async function resendChallenge(
     // An undelivered code must never be accepted: the challenge stays failed until a resend succeeds.
     if (!outcome.ok) await tx.challenges.markFailed(tenantId, challengeId, outcome.error.code);
     await tx.sms.recordAttempts(outcome.attempts);
-    if (outcome.provider) await tx.limits.setDecisionProvider(tenantId, verdict.decisionId, outcome.provider);
+    const { row: decision, triggers } = verdict.decision;
+    await tx.limits.recordDecision({ ...decision, provider: outcome.provider ?? null }, triggers);
   });
   if (!outcome.ok) throw outcome.error;
   return { challengeId, idempotencyKey: row.idempotency_key, expiresAt: Math.floor(row.expires_at / 1000) };

@@ -24,30 +24,132 @@ export interface Counters {
   ping(): Promise<void>;
 }
 
+interface PendingAdd {
+  points: number;
+  windowMs: number;
+  /** Each caller's own share, in call order, so that each gets the count its own points reached. */
+  callers: { points: number; resolve(count: Count): void; reject(err: unknown): void }[];
+}
+
+interface PendingPeek {
+  resolve(count: Count | undefined): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Database counters. The calls made in one turn of the event loop (one send's limits, the adaptive
+ * defence's, and those of concurrent requests) are gathered into one upsert and one select: each further
+ * statement costs more JavaScript (Kysely builds every query) than the database spends on it. Gathering
+ * keeps every count exact: the upsert is atomic, and callers of one key share out the points it added in
+ * call order (the first gets the count after its own points, the next after its own and the first's...).
+ */
 export class DatabaseCounters implements Counters {
+  private adds = new Map<string, PendingAdd>();
+  private peeks = new Map<string, PendingPeek[]>();
+  private resets: { key: string; resolve(): void; reject(err: unknown): void }[] = [];
+  private scheduled = false;
+
   constructor(
     private readonly store: LimitsStore,
     private readonly clock: Clock,
   ) {}
 
-  async add(key: string, points: number, windowMs: number): Promise<Count> {
-    const now = this.clock.now();
-    const state = await this.store.addPoints(key, points, windowMs, now);
-    return { count: state.points, resetInMs: state.expiresAt - now };
+  add(key: string, points: number, windowMs: number): Promise<Count> {
+    return new Promise((resolve, reject) => {
+      const pending = this.adds.get(key);
+      if (pending) {
+        pending.points += points;
+        pending.callers.push({ points, resolve, reject });
+      } else {
+        this.adds.set(key, { points, windowMs, callers: [{ points, resolve, reject }] });
+      }
+      this.schedule();
+    });
   }
 
-  async peek(key: string): Promise<Count | undefined> {
-    const now = this.clock.now();
-    const state = await this.store.counter(key, now);
-    return state ? { count: state.points, resetInMs: state.expiresAt - now } : undefined;
+  peek(key: string): Promise<Count | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.peeks.get(key);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.peeks.set(key, [{ resolve, reject }]);
+      this.schedule();
+    });
   }
 
-  async reset(key: string): Promise<void> {
-    await this.store.deleteCounter(key);
+  reset(key: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.resets.push({ key, resolve, reject });
+      this.schedule();
+    });
   }
 
   /** The database is pinged by the readiness check already. */
   async ping(): Promise<void> {}
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After the current microtasks: a Promise.all of counter calls, and whatever else this turn starts.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const adds = this.adds;
+    const peeks = this.peeks;
+    const resets = this.resets;
+    this.adds = new Map();
+    this.peeks = new Map();
+    this.resets = [];
+    const now = this.clock.now();
+    if (resets.length > 0) {
+      this.store.deleteCounters([...new Set(resets.map((r) => r.key))]).then(
+        () => {
+          for (const r of resets) r.resolve();
+        },
+        (err) => {
+          for (const r of resets) r.reject(err);
+        },
+      );
+    }
+    if (adds.size > 0) {
+      const rows = [...adds].map(([key, a]) => ({ key, points: a.points, windowMs: a.windowMs }));
+      this.store.addPointsMany(rows, now).then(
+        (states) => {
+          for (const [key, pending] of adds) {
+            const state = states.get(key);
+            if (!state) {
+              for (const c of pending.callers) c.reject(new Error(`counter ${key} was not returned`));
+              continue;
+            }
+            // The points before this statement, then each caller's share in turn.
+            let count = state.points - pending.points;
+            for (const c of pending.callers) {
+              count += c.points;
+              c.resolve({ count, resetInMs: state.expiresAt - now });
+            }
+          }
+        },
+        (err) => {
+          for (const pending of adds.values()) for (const c of pending.callers) c.reject(err);
+        },
+      );
+    }
+    if (peeks.size > 0) {
+      this.store.countersMany([...peeks.keys()], now).then(
+        (states) => {
+          for (const [key, waiting] of peeks) {
+            const state = states.get(key);
+            const count = state ? { count: state.points, resetInMs: state.expiresAt - now } : undefined;
+            for (const w of waiting) w.resolve(count);
+          }
+        },
+        (err) => {
+          for (const waiting of peeks.values()) for (const w of waiting) w.reject(err);
+        },
+      );
+    }
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { ApiError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { NormalisedPhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
-import type { SmsDecisionTriggerRow } from '../../storage/schema.js';
+import type { SmsDecisionRow, SmsDecisionTriggerRow } from '../../storage/schema.js';
 import { type Count, type Counters, counterKey } from './counters.js';
 import { destinationRefusal, digitsOf, isSafeListed, prefixGroup } from './destination.js';
 import { type Defence, type SmsPolicy, windowMs } from './policy.js';
@@ -42,7 +42,11 @@ export interface SendRequest {
   userId?: string | null | undefined;
 }
 
-export type SendVerdict = { kind: 'send'; decisionId: string } | { kind: 'test'; code: string; decisionId: string };
+/**
+ * A send that may go ahead, with its decision record for the caller to write in the challenge's
+ * transaction, the provider filled in: one write, made durable with the challenge it belongs to.
+ */
+export type SendVerdict = { kind: 'send'; decision: Decision } | { kind: 'test'; code: string; decision: Decision };
 
 /** Policy refusals (country, line type) do not reopen with time; the caller is told to retry much later. */
 const POLICY_RETRY_MS = 24 * 3_600_000;
@@ -61,8 +65,7 @@ export async function guardSend(d: GuardDeps, req: SendRequest): Promise<SendVer
   const test = testNumber(policy, req.phone.e164, now);
   if (test) {
     // App-store reviewers and end-to-end tests: no SMS, no limit, but every use recorded.
-    await record(d, req, decisionId, now, 'test', [], policy);
-    return { kind: 'test', code: test.code, decisionId };
+    return { kind: 'test', code: test.code, decision: sendDecision(req, decisionId, now, 'test', [], policy) };
   }
   if (!policy.isActive) {
     throw new ApiError('invalid_configuration', 'SMS is not active for this tenant (isActive is false).');
@@ -74,17 +77,6 @@ export async function guardSend(d: GuardDeps, req: SendRequest): Promise<SendVer
   }
   const { tenantId, phone } = req;
   const limits: Limit[] = [];
-  if (policy.modes.failure_budget !== 'off') {
-    // Peeked, not added to: the failure budget counts wrong codes, and only verify adds to it.
-    const lock = await counted(d.counters.peek(failureKey(tenantId, phone.e164, policy)));
-    if (lock && lock.count >= policy.failureBudget.maxConsecutiveFailures) {
-      triggers.push({
-        defence: 'failure_budget',
-        retryAfterMs: lock.resetInMs,
-        description: `This number has had ${policy.failureBudget.maxConsecutiveFailures} wrong codes in a row; it is locked.`,
-      });
-    }
-  }
   if (policy.modes.sending_limit !== 'off') {
     for (const w of policy.sendingRateLimitConfigurations) {
       limits.push({ defence: 'sending_limit', key: ['send', tenantId, phone.e164], window: w, what: 'This number' });
@@ -121,15 +113,32 @@ export async function guardSend(d: GuardDeps, req: SendRequest): Promise<SendVer
       });
     });
   }
-  triggers.push(...(await addAll(d.counters, limits)));
-  if (d.adaptive && policy.modes.adaptive_prefix !== 'off' && !isSafeListed(phone.e164, policy)) {
-    const adaptive = await counted(d.adaptive.check(tenantId, phone, policy));
-    if (adaptive) triggers.push(adaptive);
+  // All counter calls start together, so the database counters gather them into one upsert and one
+  // select (counters.ts). The failure budget is peeked, not added to: only verify adds to it.
+  const adaptive = d.adaptive && policy.modes.adaptive_prefix !== 'off' && !isSafeListed(phone.e164, policy);
+  const [lock, limited, paused] = await Promise.all([
+    policy.modes.failure_budget === 'off'
+      ? undefined
+      : counted(d.counters.peek(failureKey(tenantId, phone.e164, policy))),
+    addAll(d.counters, limits),
+    adaptive ? counted((d.adaptive as AdaptiveDefence).check(tenantId, phone, policy)) : undefined,
+  ]);
+  if (lock && lock.count >= policy.failureBudget.maxConsecutiveFailures) {
+    triggers.push({
+      defence: 'failure_budget',
+      retryAfterMs: lock.resetInMs,
+      description: `This number has had ${policy.failureBudget.maxConsecutiveFailures} wrong codes in a row; it is locked.`,
+    });
   }
+  triggers.push(...limited);
+  if (paused) triggers.push(paused);
   const enforced = triggers.filter((t) => policy.modes[t.defence] === 'enforce');
-  await record(d, req, decisionId, now, enforced.length > 0 ? 'refused' : 'allowed', triggers, policy);
-  if (enforced.length > 0) throw refusal(enforced);
-  return { kind: 'send', decisionId };
+  if (enforced.length > 0) {
+    const refused = sendDecision(req, decisionId, now, 'refused', triggers, policy);
+    await counted(d.limitsStore.recordDecision(refused.row, refused.triggers));
+    throw refusal(enforced);
+  }
+  return { kind: 'send', decision: sendDecision(req, decisionId, now, 'allowed', triggers, policy) };
 }
 
 /**
@@ -143,34 +152,35 @@ export async function guardSubmission(
 ): Promise<void> {
   const policy = await d.smsPolicies.get(req.tenantId);
   if (testNumber(policy, req.phone.e164, d.clock.now())) return;
-  // The submission window first: a submission it refuses is never compared, so it is no wrong code and
-  // must not spend the failure budget (else a client that retries too fast would lock its own number).
-  const triggers =
-    policy.modes.submission_limit === 'off'
-      ? []
-      : await addAll(d.counters, [
-          {
-            defence: 'submission_limit',
-            key: ['submit', req.tenantId, req.phone.e164],
-            window: policy.submissionRateLimitConfiguration,
-            what: 'This number',
-            noun: 'code submissions',
-          },
-        ]);
-  const windowRefuses = triggers.some((t) => policy.modes[t.defence] === 'enforce');
-  if (!windowRefuses && policy.modes.failure_budget !== 'off') {
-    triggers.push(
-      ...(await addAll(d.counters, [
-        {
-          defence: 'failure_budget',
-          key: failureParts(req.tenantId, req.phone.e164),
-          window: failureWindow(policy),
-          what: 'This number',
-          failures: true,
-        },
-      ])),
-    );
+  const window: Limit = {
+    defence: 'submission_limit',
+    key: ['submit', req.tenantId, req.phone.e164],
+    window: policy.submissionRateLimitConfiguration,
+    what: 'This number',
+    noun: 'code submissions',
+  };
+  const failures: Limit = {
+    defence: 'failure_budget',
+    key: failureParts(req.tenantId, req.phone.e164),
+    window: failureWindow(policy),
+    what: 'This number',
+    failures: true,
+  };
+  // Both reserved in one round (one statement on the database). A submission that the window refuses
+  // is never compared, so it is no wrong code: its failure point is given back (else a client that
+  // retries too fast would lock its own number). Until then a concurrent reader may see it counted.
+  const windowOn = policy.modes.submission_limit !== 'off';
+  const failuresOn = policy.modes.failure_budget !== 'off';
+  const [windowTriggers, failureTriggers] = await Promise.all([
+    windowOn ? addAll(d.counters, [window]) : [],
+    failuresOn ? addAll(d.counters, [failures]) : [],
+  ]);
+  const windowRefuses = windowTriggers.some((t) => policy.modes[t.defence] === 'enforce');
+  if (windowRefuses && failuresOn) {
+    const key = counterKey(failures.key, windowMs(failures.window));
+    await counted(d.counters.add(key, -1, windowMs(failures.window)));
   }
+  const triggers = windowRefuses ? windowTriggers : [...windowTriggers, ...failureTriggers];
   if (triggers.length === 0) return;
   const enforced = triggers.filter((t) => policy.modes[t.defence] === 'enforce');
   const now = d.clock.now();
@@ -194,12 +204,9 @@ export async function submissionSucceeded(
   req: { tenantId: string; phone: NormalisedPhone },
 ): Promise<void> {
   const policy = await d.smsPolicies.get(req.tenantId);
-  await counted(
-    Promise.all([
-      d.counters.reset(failureKey(req.tenantId, req.phone.e164, policy)),
-      d.adaptive?.noteVerified(req.tenantId, req.phone),
-    ]),
-  );
+  const key = failureKey(req.tenantId, req.phone.e164, policy);
+  // One round: on the database, the reset and the adaptive defence's counts share one statement.
+  await counted(Promise.all([d.counters.reset(key), d.adaptive?.noteVerified(req.tenantId, req.phone)]));
 }
 
 interface Limit {
@@ -279,16 +286,15 @@ function refusal(enforced: Trigger[]): ApiError {
   });
 }
 
-async function record(
-  d: GuardDeps,
+function sendDecision(
   req: SendRequest,
   decisionId: string,
   now: number,
   outcome: 'allowed' | 'refused' | 'test',
   triggers: Trigger[],
   policy: SmsPolicy,
-) {
-  await recordDecision(d, {
+): Decision {
+  return decisionOf({
     tenantId: req.tenantId,
     decisionId,
     now,
@@ -303,22 +309,32 @@ async function record(
   });
 }
 
-async function recordDecision(
-  d: GuardDeps,
-  r: {
-    tenantId: string;
-    decisionId: string;
-    now: number;
-    kind: 'send' | 'submission';
-    outcome: string;
-    phone: NormalisedPhone;
-    challengeId: string;
-    ipAddress?: string | undefined;
-    userId?: string | null | undefined;
-    triggers: Trigger[];
-    policy: SmsPolicy;
-  },
-) {
+async function recordDecision(d: GuardDeps, r: DecisionInput): Promise<void> {
+  const { row, triggers } = decisionOf(r);
+  await d.limitsStore.recordDecision(row, triggers);
+}
+
+interface DecisionInput {
+  tenantId: string;
+  decisionId: string;
+  now: number;
+  kind: 'send' | 'submission';
+  outcome: string;
+  phone: NormalisedPhone;
+  challengeId: string;
+  ipAddress?: string | undefined;
+  userId?: string | null | undefined;
+  triggers: Trigger[];
+  policy: SmsPolicy;
+}
+
+/** A decision record, to be written by whoever knows the rest of its story (the provider, for a send). */
+export interface Decision {
+  row: SmsDecisionRow;
+  triggers: SmsDecisionTriggerRow[];
+}
+
+function decisionOf(r: DecisionInput): Decision {
   const deciding = r.triggers.find((t) => r.policy.modes[t.defence] === 'enforce') ?? r.triggers[0];
   const rows: SmsDecisionTriggerRow[] = r.triggers.map((t) => ({
     decision_id: r.decisionId,
@@ -328,8 +344,8 @@ async function recordDecision(
     mode: r.policy.modes[t.defence],
     retry_after_ms: Math.max(0, Math.round(t.retryAfterMs)),
   }));
-  await d.limitsStore.recordDecision(
-    {
+  return {
+    row: {
       id: r.decisionId,
       tenant_id: r.tenantId,
       at: r.now,
@@ -345,6 +361,6 @@ async function recordDecision(
       provider: null,
     },
     // One row per defence: a trigger may not repeat within a decision (two windows of one limit).
-    rows.filter((row, i) => rows.findIndex((o) => o.defence === row.defence) === i),
-  );
+    triggers: rows.filter((row, i) => rows.findIndex((o) => o.defence === row.defence) === i),
+  };
 }

@@ -81,6 +81,50 @@ export class LimitsStore {
     return { points: Number(row.points), expiresAt: Number(row.expires_at) };
   }
 
+  /**
+   * `addPoints` for many counters in one statement (rows sorted by key, so that concurrent statements on
+   * PostgreSQL lock rows in the same order and cannot deadlock). Keys must be distinct.
+   */
+  async addPointsMany(
+    rows: { key: string; points: number; windowMs: number }[],
+    now: number,
+  ): Promise<Map<string, CounterState>> {
+    const sorted = [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const result = await this.db
+      .insertInto('limit_counters')
+      .values(sorted.map((r) => ({ key: r.key, points: r.points, expires_at: now + r.windowMs })))
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => ({
+          points: eb
+            .case()
+            .when('limit_counters.expires_at', '<=', now)
+            .then(eb.ref('excluded.points'))
+            .else(eb('limit_counters.points', '+', eb.ref('excluded.points')))
+            .end(),
+          expires_at: eb
+            .case()
+            .when('limit_counters.expires_at', '<=', now)
+            .then(eb.ref('excluded.expires_at'))
+            .else(eb.ref('limit_counters.expires_at'))
+            .end(),
+        })),
+      )
+      .returning(['key', 'points', 'expires_at'])
+      .execute();
+    return new Map(result.map((r) => [r.key, { points: Number(r.points), expiresAt: Number(r.expires_at) }]));
+  }
+
+  /** The live counters among `keys`, in one statement. */
+  async countersMany(keys: string[], now: number): Promise<Map<string, CounterState>> {
+    const rows = await this.db
+      .selectFrom('limit_counters')
+      .select(['key', 'points', 'expires_at'])
+      .where('key', 'in', keys)
+      .where('expires_at', '>', now)
+      .execute();
+    return new Map(rows.map((r) => [r.key, { points: Number(r.points), expiresAt: Number(r.expires_at) }]));
+  }
+
   async counter(key: string, now: number): Promise<CounterState | undefined> {
     const row = await this.db
       .selectFrom('limit_counters')
@@ -89,6 +133,10 @@ export class LimitsStore {
       .where('expires_at', '>', now)
       .executeTakeFirst();
     return row ? { points: Number(row.points), expiresAt: Number(row.expires_at) } : undefined;
+  }
+
+  async deleteCounters(keys: string[]): Promise<void> {
+    await this.db.deleteFrom('limit_counters').where('key', 'in', keys).execute();
   }
 
   async deleteCounter(key: string): Promise<void> {
@@ -118,15 +166,6 @@ export class LimitsStore {
   async recordDecision(decision: SmsDecisionRow, triggers: SmsDecisionTriggerRow[]): Promise<void> {
     await this.db.insertInto('sms_decisions').values(decision).execute();
     if (triggers.length > 0) await this.db.insertInto('sms_decision_triggers').values(triggers).execute();
-  }
-
-  async setDecisionProvider(tenantId: string, decisionId: string, provider: string): Promise<void> {
-    await this.db
-      .updateTable('sms_decisions')
-      .set({ provider })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', decisionId)
-      .execute();
   }
 
   /** The defences triggered since `since`, by defence and mode, with the challenges they concerned. */

@@ -57,17 +57,19 @@ export class AdaptivePrefixDefence implements AdaptiveDefence {
     // Every send is counted first, blocked or not, so that a bot hammering a blocked prefix stays
     // visible and is blocked again, for longer, as soon as the block lifts. All is read in one round:
     // on SQLite each further round waits for another group commit.
-    const [sent, tenantSent, prefixVerified, tenantVerified, escalation] = await Promise.all([
+    const [sent, tenantSent, prefixVerified, tenantVerified, escalation, ...blocks] = await Promise.all([
       this.counters.add(keys.sent, 1, PREFIX_WINDOW_MS),
       this.counters.add(keys.tenantSent, 1, TENANT_WINDOW_MS),
       this.counters.peek(keys.verified),
       this.counters.peek(keys.tenantVerified),
       this.counters.peek(keys.escalation),
+      // Every block level is read in the same round (the database counters make it one select), rather
+      // than the one the escalation count names in a second round that each send would wait for.
+      ...keys.blocks.map((key) => this.counters.peek(key)),
     ]);
-    // Blocks never overlap, so only the newest can be in force, and the escalation count names it: a
-    // prefix never blocked costs no further read.
+    // Blocks never overlap, so only the newest can be in force, and the escalation count names it.
     if (escalation) {
-      const block = await this.counters.peek(keys.blocks[levelOf(escalation.count)] as string);
+      const block = blocks[levelOf(escalation.count)];
       if (block) return this.pause(prefix, block.resetInMs);
     }
 

@@ -57,28 +57,9 @@ export class LimitsStore {
 
   /** Adds `points` to the counter, in its current window or a new one of `windowMs`; returns it after. */
   async addPoints(key: string, points: number, windowMs: number, now: number): Promise<CounterState> {
-    const row = await this.db
-      .insertInto('limit_counters')
-      .values({ key, points, expires_at: now + windowMs })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet((eb) => ({
-          points: eb
-            .case()
-            .when('limit_counters.expires_at', '<=', now)
-            .then(eb.ref('excluded.points'))
-            .else(eb('limit_counters.points', '+', eb.ref('excluded.points')))
-            .end(),
-          expires_at: eb
-            .case()
-            .when('limit_counters.expires_at', '<=', now)
-            .then(eb.ref('excluded.expires_at'))
-            .else(eb.ref('limit_counters.expires_at'))
-            .end(),
-        })),
-      )
-      .returning(['points', 'expires_at'])
-      .executeTakeFirstOrThrow();
-    return { points: Number(row.points), expiresAt: Number(row.expires_at) };
+    const state = (await this.addPointsMany([{ key, points, windowMs }], now)).get(key);
+    if (!state) throw new Error(`counter ${key} was not returned`);
+    return state;
   }
 
   /**

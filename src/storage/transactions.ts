@@ -40,7 +40,7 @@ class OutsideTransactionGuard implements KyselyPlugin {
 }
 
 /** The database as stores outside a transaction see it: guarded, sharing the same connections. */
-export function guarded(db: Db): Db {
+function guarded(db: Db): Db {
   return db.withPlugin(new OutsideTransactionGuard());
 }
 
@@ -67,7 +67,7 @@ export type UnitOfWork<Tx> = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
  * transaction's stores can query; `bind` builds the stores on the transaction. Nesting is refused for
  * the same reason as a stray query: on SQLite the inner transaction would wait for the outer forever.
  */
-export function unitOfWork<Tx>(db: Db, bind: (trx: Db) => Tx): UnitOfWork<Tx> {
+function unitOfWork<Tx>(db: Db, bind: (trx: Db) => Tx): UnitOfWork<Tx> {
   return (work) => {
     if (openUnitOfWork.getStore()) {
       return Promise.reject(new OutsideTransactionError('A second transaction was opened'));

@@ -5,7 +5,7 @@ import type { PrefixLimit, SmsPolicy } from './policy.js';
  * Line types that no tenant can text: numbers that earn their owner money per message (premium rate,
  * shared cost, UAN) or that cannot receive SMS and are favourites of pumping bots (toll free, voicemail).
  */
-export const REFUSED_LINE_TYPES = new Set(['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'UAN', 'VOICEMAIL']);
+const REFUSED_LINE_TYPES = new Set(['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'UAN', 'VOICEMAIL']);
 
 /** Why a destination is refused by the tenant's country list or line-type rules, or undefined. */
 export function destinationRefusal(

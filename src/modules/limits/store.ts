@@ -120,10 +120,6 @@ export class LimitsStore {
     await this.db.deleteFrom('limit_counters').where('key', 'in', keys).execute();
   }
 
-  async deleteCounter(key: string): Promise<void> {
-    await this.db.deleteFrom('limit_counters').where('key', '=', key).execute();
-  }
-
   /** Deletes counters whose window ended before `cutoff`; they would start afresh anyway. */
   async purgeCounters(cutoff: number, limit: number): Promise<number> {
     const result = await this.db

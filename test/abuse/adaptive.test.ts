@@ -8,6 +8,9 @@ import type { CreatedTenant } from '../../src/modules/tenants/service.js';
 import { databases, postgres, type TestDatabase } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
+/** The default adaptivePrefixBlocking.judgeAfterMinutes (2), in ms: a prefix is judged once its window is this old. */
+const JUDGE_AFTER_MS = 2 * 60_000;
+
 const SMS = VerificationMethod.SMS;
 /** Small, so that a block is reached in a few sends; the tenant is new, so its baseline is the default. */
 const MIN_SENDS = 5;
@@ -43,7 +46,7 @@ describe.each(databases)('adaptive prefix blocking ($name)', (db) => {
     await t.server.deps.smsPolicies.update(created.tenant.tenantId, (p) => ({
       ...p,
       ...change,
-      adaptivePrefixBlocking: { minSends: MIN_SENDS, conversionRatio: 0.25 },
+      adaptivePrefixBlocking: { minSends: MIN_SENDS, conversionRatio: 0.25, judgeAfterMinutes: 2 },
       modes: { ...p.modes, adaptive_prefix: mode },
     }));
     return created;
@@ -56,6 +59,8 @@ describe.each(databases)('adaptive prefix blocking ($name)', (db) => {
       const outcome = await send(sdk, next(prefix));
       outcomes.push(outcome);
       if (!outcome.sent) break;
+      // A prefix is judged once its window has run for JUDGE_AFTER_MS (a no-op if it has already).
+      if (i === 0) clock.advance(JUDGE_AFTER_MS);
     }
     return outcomes;
   }
@@ -135,6 +140,7 @@ describe.each(databases)('adaptive prefix blocking ($name)', (db) => {
     for (const to of numbers) {
       const outcome = await send(sdk, to);
       if (!outcome.sent) throw new Error(`record_only refused ${to}`);
+      if (challenges.length === 0) clock.advance(JUDGE_AFTER_MS); // old enough to be judged from now on
       challenges.push(outcome.challengeId);
       expect(await t.lastCode(to)).toMatch(/^\d{6}$/);
     }
@@ -215,7 +221,8 @@ describe.runIf(postgres).each(nodeSetups)('adaptive prefix blocking across two n
     const id = a.tenant.tenantId;
     await a.server.deps.smsPolicies.update(id, (p) => ({
       ...p,
-      adaptivePrefixBlocking: { minSends: MIN_SENDS, conversionRatio: 0.25 },
+      // These two nodes keep real time (and Redis its own), which a test cannot move: judge at once.
+      adaptivePrefixBlocking: { minSends: MIN_SENDS, conversionRatio: 0.25, judgeAfterMinutes: 0 },
       modes: { ...p.modes, adaptive_prefix: 'enforce' },
     }));
     const onB = new Authsignal({ apiSecretKey: a.tenant.apiSecretKey, apiUrl: b.apiUrl, retries: 0 });

@@ -73,6 +73,12 @@ export class AdaptivePrefixDefence implements AdaptiveDefence {
       if (block) return this.pause(prefix, block.resetInMs);
     }
 
+    // A prefix is judged only once its window is judgeAfterMinutes old. Codes sent in the last minutes
+    // have not had time to be entered, so at a window's start (a new tenant, the top of the hour, the end
+    // of a block) a burst of real sign-ins would look like codes nobody verifies. A bot gets these minutes
+    // free; the per-number, per-IP and per-tenant limits bound what it can do in them.
+    const judgeAfterMs = policy.adaptivePrefixBlocking.judgeAfterMinutes * MINUTE;
+    if (PREFIX_WINDOW_MS - sent.resetInMs < judgeAfterMs) return undefined;
     const verified = tenantVerified?.count ?? 0;
     const baseline =
       tenantSent.count >= MIN_TENANT_SENDS_FOR_BASELINE

@@ -314,7 +314,14 @@ export async function updateSmsDefences(d: SmsDefencesDeps, tenantId: string, bo
     assign('userRateLimitConfigurations', body.userRateLimitConfigurations);
     assign('tenantDailyLimit', body.tenantDailyLimit);
     assign('lineTypes', body.lineTypes);
-    assign('adaptivePrefixBlocking', body.adaptivePrefixBlocking);
+    // judgeAfterMinutes may be left out of the object: it keeps its current value.
+    assign(
+      'adaptivePrefixBlocking',
+      mapped(body.adaptivePrefixBlocking, (a) => ({
+        ...a,
+        judgeAfterMinutes: a.judgeAfterMinutes ?? current.adaptivePrefixBlocking.judgeAfterMinutes,
+      })),
+    );
     assign('safeList', mapped(body.safeList, unique));
     assign('testNumbers', testNumbers);
     if (body.modes === null) next.modes = defaults.modes;

@@ -204,6 +204,14 @@ export const SmsDefencesPatch = Body({
       {
         minSends: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
         conversionRatio: Type.Number({ minimum: 0, maximum: 1 }),
+        judgeAfterMinutes: Opt(
+          Type.Number({
+            minimum: 0,
+            maximum: 60,
+            description:
+              'A prefix is judged once its hourly window is this old (default 2): codes need time to be entered.',
+          }),
+        ),
       },
       'A prefix with at least minSends codes sent and fewer verified than conversionRatio of them is blocked.',
     ),
@@ -241,7 +249,11 @@ export const SmsPolicyReply = Reply({
   userRateLimitConfigurations: Type.Array(WindowOut),
   tenantDailyLimit: Type.Integer(),
   lineTypes: Reply({ allowFixedLine: Type.Boolean(), allowVoip: Type.Boolean() }),
-  adaptivePrefixBlocking: Reply({ minSends: Type.Integer(), conversionRatio: Type.Number() }),
+  adaptivePrefixBlocking: Reply({
+    minSends: Type.Integer(),
+    conversionRatio: Type.Number(),
+    judgeAfterMinutes: Type.Number(),
+  }),
   safeList: Type.Array(Type.String()),
   modes: Reply(byDefence(() => Type.String())),
   testNumbers: Type.Array(Reply({ phoneNumber: Type.String(), code: Type.String(), expiresAt: Type.String() })),

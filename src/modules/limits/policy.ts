@@ -72,7 +72,7 @@ export interface SmsPolicy {
   /** libphonenumber line types besides the always-refused ones (premium rate, shared cost, toll free, UAN, voicemail). */
   lineTypes: { allowFixedLine: boolean; allowVoip: boolean };
   /** Conversion-based prefix blocking (see adaptive.ts). */
-  adaptivePrefixBlocking: { minSends: number; conversionRatio: number };
+  adaptivePrefixBlocking: { minSends: number; conversionRatio: number; judgeAfterMinutes: number };
   /** Numbers (E.164) and prefixes (`+6421`) that the adaptive defences never refuse. */
   safeList: string[];
   modes: Record<Defence, Mode>;
@@ -105,7 +105,7 @@ export function defaultPolicy(maxSendsPerNumberPerHour = 10): SmsPolicy {
     userRateLimitConfigurations: [{ rateLimit: 10, windowInMinutes: 60 }],
     tenantDailyLimit: 100_000,
     lineTypes: { allowFixedLine: false, allowVoip: true },
-    adaptivePrefixBlocking: { minSends: 20, conversionRatio: 0.25 },
+    adaptivePrefixBlocking: { minSends: 20, conversionRatio: 0.25, judgeAfterMinutes: 2 },
     safeList: [],
     modes: {
       failure_budget: 'enforce',

@@ -6,7 +6,7 @@ import { normalisePhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { ChallengeRow, SmsSendRow } from '../../storage/schema.js';
 import type { UnitOfWork } from '../../storage/transactions.js';
-import { ACTION_CODE_PATTERN } from '../actions/actions.js';
+import { ACTION_CODE_PATTERN, trackedAttribute } from '../actions/actions.js';
 import type { ActionStore } from '../actions/store.js';
 import { type GuardDeps, guardSend, type SendVerdict } from '../limits/guard.js';
 import type { LimitsStore } from '../limits/store.js';
@@ -114,7 +114,8 @@ export async function initiateChallenge(
     tenantId,
     phone,
     challengeId: id,
-    ipAddress: req.ipAddress ?? trackedIp(existing?.attributes ?? null),
+    // A Server API challenge for a tracked action is counted by the ipAddress that track recorded.
+    ipAddress: req.ipAddress ?? trackedAttribute(existing?.attributes ?? null, 'ipAddress'),
     userId: req.userId,
   });
   if (verdict.kind === 'test') code = verdict.code;
@@ -250,16 +251,5 @@ async function checkScopeAllowsNumber(
   }
   if (update && !add && !existing) {
     throw invalidRequest('This user has no SMS authenticator to update. Use scope add:authenticators to enroll one.');
-  }
-}
-
-/** The ipAddress that track recorded with the action, which a Server API challenge for it is counted by. */
-function trackedIp(attributes: string | null): string | undefined {
-  if (!attributes) return undefined;
-  try {
-    const { ipAddress } = JSON.parse(attributes) as { ipAddress?: unknown };
-    return typeof ipAddress === 'string' && ipAddress !== '' ? ipAddress : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import { maskPhone } from '../../lib/phone.js';
+import { trackedAttribute } from '../actions/actions.js';
 import type { ActionStore } from '../actions/store.js';
 import type { ChallengeTokenClaims } from '../tokens/service.js';
 import type { UserService } from '../users/service.js';
@@ -25,7 +26,7 @@ export async function hostedContext(d: HostedContextDeps, token: ChallengeTokenC
   const sms = await d.userService.smsAuthenticator(token.tenantId, token.userId);
   return {
     actionCode: token.actionCode,
-    redirectUrl: storedRedirectUrl(action?.attributes ?? null),
+    redirectUrl: trackedAttribute(action?.attributes ?? null, 'redirectUrl') ?? null,
     isEnrolled: sms !== undefined,
     phoneNumberHint: sms?.phone_number ? maskPhone(sms.phone_number) : null,
     clientOrigins: originsOf(d.config.clientOrigins),
@@ -38,16 +39,6 @@ export async function listAuthenticators(
   token: ChallengeTokenClaims,
 ): Promise<UserAuthenticatorView[]> {
   return d.userService.authenticators(token.tenantId, token.userId);
-}
-
-function storedRedirectUrl(attributes: string | null): string | null {
-  if (!attributes) return null;
-  try {
-    const { redirectUrl } = JSON.parse(attributes) as { redirectUrl?: unknown };
-    return typeof redirectUrl === 'string' && redirectUrl !== '' ? redirectUrl : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

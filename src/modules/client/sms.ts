@@ -1,6 +1,6 @@
 import { ApiError, invalidRequest } from '../../errors.js';
-import type { ActionRow } from '../../storage/schema.js';
 import type { UnitOfWork } from '../../storage/transactions.js';
+import { trackedAttribute } from '../actions/actions.js';
 import { isClosed } from '../actions/state-machine.js';
 import type { ActionStore } from '../actions/store.js';
 import { type InitiateDeps, initiateChallenge } from '../challenges/initiate.js';
@@ -50,16 +50,6 @@ async function requireOpenAction(d: ClientSmsDeps, token: ChallengeTokenClaims) 
   return action;
 }
 
-/** The `locale` given to track (kept in the action's attributes): it picks the SMS template. */
-function trackedLocale(action: ActionRow): string | undefined {
-  try {
-    const locale = action.attributes ? (JSON.parse(action.attributes) as { locale?: unknown }).locale : undefined;
-    return typeof locale === 'string' ? locale : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * `sms.challenge()`: sends a code to the user's enrolled number. Called again, it resends for the same
  * challenge, within the foundation's cooldown and send budget; the attempt count is kept.
@@ -85,7 +75,7 @@ export async function challengeSms(d: ClientSmsDeps, token: ChallengeTokenClaims
     userId,
     phoneNumber: sms.phone_number,
     idempotencyKey,
-    locale: trackedLocale(action),
+    locale: trackedAttribute(action.attributes, 'locale'),
     ...(ipAddress ? { ipAddress } : {}),
   });
   return { challengeId: started.challengeId };
@@ -122,7 +112,7 @@ export async function enrollSms(
     userId,
     phoneNumber,
     idempotencyKey,
-    locale: trackedLocale(action),
+    locale: trackedAttribute(action.attributes, 'locale'),
     scope: existing.length === 0 ? 'add:authenticators' : formatScopes(granted),
     authenticatorId,
     ...(ipAddress ? { ipAddress } : {}),

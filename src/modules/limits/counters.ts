@@ -102,20 +102,26 @@ export class DatabaseCounters implements Counters {
     this.peeks = new Map();
     this.resets = [];
     const now = this.clock.now();
-    if (resets.length > 0) {
-      this.store.deleteCounters([...new Set(resets.map((r) => r.key))]).then(
+    // A reset rides in the upsert as an expired row (addPointsMany), unless the same turn also adds to
+    // its key: then it is a delete of its own, as a reset always was.
+    const apart = resets.filter((r) => adds.has(r.key));
+    const riding = resets.filter((r) => !adds.has(r.key));
+    if (apart.length > 0) {
+      this.store.deleteCounters([...new Set(apart.map((r) => r.key))]).then(
         () => {
-          for (const r of resets) r.resolve();
+          for (const r of apart) r.resolve();
         },
         (err) => {
-          for (const r of resets) r.reject(err);
+          for (const r of apart) r.reject(err);
         },
       );
     }
-    if (adds.size > 0) {
+    if (adds.size > 0 || riding.length > 0) {
       const rows = [...adds].map(([key, a]) => ({ key, points: a.points, windowMs: a.windowMs }));
+      for (const key of new Set(riding.map((r) => r.key))) rows.push({ key, points: 0, windowMs: 0 });
       this.store.addPointsMany(rows, now).then(
         (states) => {
+          for (const r of riding) r.resolve();
           for (const [key, pending] of adds) {
             const state = states.get(key);
             if (!state) {
@@ -131,6 +137,7 @@ export class DatabaseCounters implements Counters {
           }
         },
         (err) => {
+          for (const r of riding) r.reject(err);
           for (const pending of adds.values()) for (const c of pending.callers) c.reject(err);
         },
       );

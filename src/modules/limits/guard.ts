@@ -205,8 +205,9 @@ export async function submissionSucceeded(
 ): Promise<void> {
   const policy = await d.smsPolicies.get(req.tenantId);
   const key = failureKey(req.tenantId, req.phone.e164, policy);
-  // One round: on the database, the reset and the adaptive defence's counts share one statement.
-  await counted(Promise.all([d.counters.reset(key), d.adaptive?.noteVerified(req.tenantId, req.phone)]));
+  // One round: on the database, the reset and the adaptive defence's counts share one upsert.
+  const adaptive = policy.modes.adaptive_prefix !== 'off' ? d.adaptive : undefined;
+  await counted(Promise.all([d.counters.reset(key), adaptive?.noteVerified(req.tenantId, req.phone)]));
 }
 
 interface Limit {

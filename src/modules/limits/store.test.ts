@@ -4,6 +4,7 @@ import { databases } from '../../../test/helpers/databases.js';
 import { loadConfig } from '../../config.js';
 import { createDeps, type Deps } from '../../deps.js';
 import { migrate } from '../../storage/db.js';
+import { DatabaseCounters } from './counters.js';
 
 const key = () => `test:${randomBytes(6).toString('hex')}:60000`;
 
@@ -27,6 +28,34 @@ describe.each(databases)('limit counters and decision records on $name', (databa
     expect(await store.counter(k, 60_999)).toEqual({ points: 3, expiresAt: 61_000 });
     expect(await store.counter(k, 61_000)).toBeUndefined();
     expect(await store.addPoints(k, 1, 60_000, 61_000)).toEqual({ points: 1, expiresAt: 121_000 });
+  });
+
+  it('resets a counter in the same upsert as other adds: gone for a peek, a new window on the next add', async () => {
+    const [reset, added, absent] = [key(), key(), key()];
+    const store = deps.limitsStore;
+    await store.addPoints(reset, 5, 60_000, 1_000);
+    const states = await store.addPointsMany(
+      [
+        { key: reset, points: 0, windowMs: 0 },
+        { key: added, points: 1, windowMs: 60_000 },
+        { key: absent, points: 0, windowMs: 0 },
+      ],
+      2_000,
+    );
+    expect(states.get(added)).toEqual({ points: 1, expiresAt: 62_000 });
+    expect(await store.countersMany([reset, added, absent], 2_000)).toEqual(new Map([[added, states.get(added)]]));
+    expect(await store.addPoints(reset, 1, 60_000, 3_000)).toEqual({ points: 1, expiresAt: 63_000 });
+    expect(await store.addPoints(absent, 1, 60_000, 3_000)).toEqual({ points: 1, expiresAt: 63_000 });
+  });
+
+  it('resets and adds through DatabaseCounters in one turn: each key as if alone', async () => {
+    const counters = new DatabaseCounters(deps.limitsStore, { now: () => 10_000 });
+    const [a, b] = [key(), key()];
+    await Promise.all([counters.add(a, 3, 60_000), counters.add(b, 2, 60_000)]);
+    const [, afterB] = await Promise.all([counters.reset(a), counters.add(b, 1, 60_000)]);
+    expect(afterB.count).toBe(3);
+    expect(await counters.peek(a)).toBeUndefined();
+    expect(await counters.add(a, 1, 60_000)).toEqual({ count: 1, resetInMs: 60_000 });
   });
 
   it('gives 100 simultaneous adds the counts 1 to 100, each once', async () => {

@@ -64,7 +64,9 @@ export class LimitsStore {
 
   /**
    * `addPoints` for many counters in one statement (rows sorted by key, so that concurrent statements on
-   * PostgreSQL lock rows in the same order and cannot deadlock). Keys must be distinct.
+   * PostgreSQL lock rows in the same order and cannot deadlock). Keys must be distinct. A row with a
+   * `windowMs` of 0 resets its counter: it is left expired (as if deleted), so the next add starts a new
+   * window and a peek finds nothing. That lets a reset share the statement of the adds beside it.
    */
   async addPointsMany(
     rows: { key: string; points: number; windowMs: number }[],
@@ -75,20 +77,24 @@ export class LimitsStore {
       .insertInto('limit_counters')
       .values(sorted.map((r) => ({ key: r.key, points: r.points, expires_at: now + r.windowMs })))
       .onConflict((oc) =>
-        oc.column('key').doUpdateSet((eb) => ({
-          points: eb
-            .case()
-            .when('limit_counters.expires_at', '<=', now)
-            .then(eb.ref('excluded.points'))
-            .else(eb('limit_counters.points', '+', eb.ref('excluded.points')))
-            .end(),
-          expires_at: eb
-            .case()
-            .when('limit_counters.expires_at', '<=', now)
-            .then(eb.ref('excluded.expires_at'))
-            .else(eb.ref('limit_counters.expires_at'))
-            .end(),
-        })),
+        oc.column('key').doUpdateSet((eb) => {
+          // The stored window has ended, or this row is a reset: the row takes the new values as they are.
+          const restarts = eb.or([eb('limit_counters.expires_at', '<=', now), eb('excluded.expires_at', '<=', now)]);
+          return {
+            points: eb
+              .case()
+              .when(restarts)
+              .then(eb.ref('excluded.points'))
+              .else(eb('limit_counters.points', '+', eb.ref('excluded.points')))
+              .end(),
+            expires_at: eb
+              .case()
+              .when(restarts)
+              .then(eb.ref('excluded.expires_at'))
+              .else(eb.ref('limit_counters.expires_at'))
+              .end(),
+          };
+        }),
       )
       .returning(['key', 'points', 'expires_at'])
       .execute();

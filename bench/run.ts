@@ -12,7 +12,8 @@
  *                    [--db sqlite|postgres|both] [--provider dev|twilio] [--concurrency 32]
  *                    [--duration 15] [--warmup 3] [--max-flows N] [--users 2000] [--profile]
  *                    [--profile-dir /tmp/sigil-prof] [--skip-build]
- *                    [--pg-url postgres://postgres@127.0.0.1:5432/test]
+ *                    [--pg-url postgres://postgres@127.0.0.1:5432/test] [--defences default|off]
+ *                    [--redis redis://127.0.0.1:6379]   (limit counters in Redis instead of the database)
  *                    [--messages 200000] [--in-flight 64]   (dispatcher only)
  *
  * --provider twilio: the tenant's SMS provider is the Twilio fake (test/fakes/twilio.ts), started in this
@@ -63,6 +64,8 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
       : { DATABASE_URL: opts.pgUrl, SIGIL_DATABASE_SCHEMA: schema };
   // The Twilio fake listens on loopback: allow it explicitly (development allows it already).
   if (opts.provider === 'twilio') dbEnv.SIGIL_WEBHOOK_ALLOW_LOOPBACK = 'true';
+  // Each run's counters under a prefix of their own, so that runs never see each other's counts.
+  if (opts.redisUrl) Object.assign(dbEnv, { REDIS_URL: opts.redisUrl, SIGIL_REDIS_KEY_PREFIX: schema });
   const port = await freePort();
   const env = serverEnv(dbEnv, port, tmp);
   let server: Server | undefined;
@@ -138,6 +141,8 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
       db,
       provider: opts.provider,
       date: new Date().toISOString(),
+      defences: opts.defences,
+      counters: opts.redisUrl ? 'redis' : 'database',
       ok: rec.errors.size === 0 && rec.flows > 0,
       profile: opts.profile,
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },

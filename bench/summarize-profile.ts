@@ -197,7 +197,7 @@ function main(): void {
   const own = [...inclusive.values()]
     .filter((e) => packageOf(e.frame) === 'sigil (src)')
     .sort((a, b) => b.us - a.us)
-    .slice(0, 20);
+    .slice(0, top);
   for (const e of own) {
     console.log(
       `${ms(e.us)} ${pct(e.us, busyUs)} ${pct(e.us, totalUs)}  ${e.frame.functionName || '(anonymous)'}  (${location(e.frame)})`,

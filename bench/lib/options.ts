@@ -20,6 +20,8 @@ export interface Options {
   provider: ProviderName;
   /** `default`: the abuse defences as a new tenant has them; `off`: every defence's mode off. */
   defences: 'default' | 'off';
+  /** Counters in this Redis (REDIS_URL) instead of the database. */
+  redisUrl: string | undefined;
   concurrency: number;
   durationS: number;
   warmupS: number;
@@ -39,6 +41,7 @@ export function parseOptions(): Options {
       db: { type: 'string', default: 'both' },
       provider: { type: 'string', default: 'dev' },
       defences: { type: 'string', default: 'default' },
+      redis: { type: 'string' },
       messages: { type: 'string' },
       'in-flight': { type: 'string' },
       concurrency: { type: 'string', default: '32' },
@@ -92,6 +95,7 @@ export function parseOptions(): Options {
     dispatcherArgs,
     provider,
     defences: defencesOption(values.defences),
+    redisUrl: values.redis,
     concurrency,
     durationS: num('duration', values.duration, 0.1),
     warmupS: num('warmup', values.warmup, 0),

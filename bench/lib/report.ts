@@ -35,6 +35,9 @@ export interface Result {
   /** The tenant's SMS provider: `dev` (the dev inbox) or `twilio` (the Twilio fake in the load generator). */
   provider: ProviderName;
   date: string;
+  /** The abuse defences (`default` or `off`) and where their counters lived. */
+  defences?: 'default' | 'off';
+  counters?: 'database' | 'redis';
   ok: boolean;
   profile: boolean;
   machine: { cpus: number; cpuModel: string; node: string };

@@ -3,6 +3,7 @@ import type { Deps } from './deps.js';
 import { requireApiKey } from './http/auth.js';
 import { clientError, frameworkError, installErrorHandling, originForm } from './http/errors.js';
 import { installJsonParser } from './http/json.js';
+import { managementAccess } from './http/management-auth.js';
 import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
@@ -73,7 +74,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       });
       await v1.register(
         async (management) => {
-          management.addHook('onRequest', requireApiKey(deps.tenantService, 'management'));
+          managementAccess(management, deps);
           await management.register(smsManagementRoutes, { deps });
           await management.register(challengeManagementRoutes, { deps });
           await management.register(limitsManagementRoutes, { deps });

@@ -37,6 +37,12 @@ export const errorCatalogue = {
     meaning: 'The caller is known but may not do this, for example complete an action that is closed.',
     message: 'This request is not allowed.',
   },
+  reauthentication_required: {
+    status: 403,
+    meaning:
+      'A destructive Management API call from the portal needs the operator password or TOTP code first (POST /v1/portal/reauthenticate).',
+    message: 'Confirm your password or authenticator code first.',
+  },
   not_found: {
     status: 404,
     meaning: 'No route, or no resource with the given ID, exists for this tenant.',

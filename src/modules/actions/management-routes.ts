@@ -89,49 +89,73 @@ export const actionManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
   const service = deps.actionConfigs;
   for (const base of ['/action-configurations', '/action_configurations']) {
     const schema = <T extends object>(s: T) => ({ tags, ...s });
-    app.get(base, { schema: schema({ response: responses(Type.Array(ActionConfig)) }) }, (req) =>
-      service.listConfigs(req.tenantId),
+    app.get(
+      base,
+      { config: { permission: 'config:read' }, schema: schema({ response: responses(Type.Array(ActionConfig)) }) },
+      (req) => service.listConfigs(req.tenantId),
     );
-    app.post(base, { schema: schema({ body: ActionConfigCreate, response: responses(ActionConfig) }) }, (req) =>
-      service.createConfig(req.tenantId, req.body),
+    app.post(
+      base,
+      {
+        config: { permission: 'config:write' },
+        schema: schema({ body: ActionConfigCreate, response: responses(ActionConfig) }),
+      },
+      (req) => service.createConfig(req.tenantId, req.body),
     );
     app.get(
       `${base}/:actionCode`,
-      { schema: schema({ params: CodeParams, response: responses(ActionConfig) }) },
+      {
+        config: { permission: 'config:read' },
+        schema: schema({ params: CodeParams, response: responses(ActionConfig) }),
+      },
       (req) => service.getConfig(req.tenantId, req.params.actionCode),
     );
     app.patch(
       `${base}/:actionCode`,
-      { schema: schema({ params: CodeParams, body: ActionConfigPatch, response: responses(ActionConfig) }) },
+      {
+        config: { permission: 'config:write' },
+        schema: schema({ params: CodeParams, body: ActionConfigPatch, response: responses(ActionConfig) }),
+      },
       (req) => service.updateConfig(req.tenantId, req.params.actionCode, req.body),
     );
-    app.delete(`${base}/:actionCode`, { schema: schema({ params: CodeParams, response: responses(Success) }) }, (req) =>
-      service.deleteConfig(req.tenantId, req.params.actionCode),
+    app.delete(
+      `${base}/:actionCode`,
+      { config: { permission: 'config:write' }, schema: schema({ params: CodeParams, response: responses(Success) }) },
+      (req) => service.deleteConfig(req.tenantId, req.params.actionCode),
     );
 
     app.get(
       `${base}/:actionCode/rules`,
-      { schema: schema({ params: CodeParams, response: responses(Type.Array(Rule)) }) },
+      {
+        config: { permission: 'config:read' },
+        schema: schema({ params: CodeParams, response: responses(Type.Array(Rule)) }),
+      },
       (req) => service.listRules(req.tenantId, req.params.actionCode),
     );
     app.post(
       `${base}/:actionCode/rules`,
-      { schema: schema({ params: CodeParams, body: RuleCreate, response: responses(Rule) }) },
+      {
+        config: { permission: 'config:write' },
+        schema: schema({ params: CodeParams, body: RuleCreate, response: responses(Rule) }),
+      },
       (req) => service.createRule(req.tenantId, req.params.actionCode, req.body),
     );
     app.get(
       `${base}/:actionCode/rules/:ruleId`,
-      { schema: schema({ params: RuleParams, response: responses(Rule) }) },
+      { config: { permission: 'config:read' }, schema: schema({ params: RuleParams, response: responses(Rule) }) },
       (req) => service.getRule(req.tenantId, req.params.actionCode, req.params.ruleId),
     );
     app.patch(
       `${base}/:actionCode/rules/:ruleId`,
-      { schema: schema({ params: RuleParams, body: RulePatch, response: responses(Rule) }) },
+      {
+        config: { permission: 'config:write' },
+        schema: schema({ params: RuleParams, body: RulePatch, response: responses(Rule) }),
+      },
       (req) => service.updateRule(req.tenantId, req.params.actionCode, req.params.ruleId, req.body),
     );
     app.delete(
       `${base}/:actionCode/rules/:ruleId`,
-      { schema: schema({ params: RuleParams, response: responses(Success) }) },
+      { config: { permission: 'config:write' }, schema: schema({ params: RuleParams, response: responses(Success) }) },
       (req) => service.deleteRule(req.tenantId, req.params.actionCode, req.params.ruleId),
     );
   }

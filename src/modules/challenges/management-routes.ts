@@ -9,6 +9,7 @@ export const challengeManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }
   app.get(
     '/challenges/:challengeId/deliveries',
     {
+      config: { permission: 'activity:read' },
       schema: {
         tags: ['Management API'],
         security: [{ managementKey: [] }],

@@ -30,12 +30,16 @@ const SMS = '/authenticator-configurations/sms';
 export const limitsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get(
     '/authenticator-configurations',
-    { schema: { tags, security, response: responses(Type.Array(SmsAuthenticatorReply)) } },
+    {
+      config: { permission: 'config:read' },
+      schema: { tags, security, response: responses(Type.Array(SmsAuthenticatorReply)) },
+    },
     (req) => listAuthenticatorConfigurations(deps, req.tenantId),
   );
   app.post(
     SMS,
     {
+      config: { permission: 'config:write' },
       schema: {
         tags,
         security,
@@ -46,17 +50,23 @@ export const limitsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     },
     (req) => createSmsConfiguration(deps, req.tenantId, req.body),
   );
-  app.get(SMS, { schema: { tags, security, response: responses(SmsAuthenticatorReply) } }, (req) =>
-    getSmsConfiguration(deps, req.tenantId),
+  app.get(
+    SMS,
+    { config: { permission: 'config:read' }, schema: { tags, security, response: responses(SmsAuthenticatorReply) } },
+    (req) => getSmsConfiguration(deps, req.tenantId),
   );
   app.patch(
     SMS,
-    { schema: { tags, security, body: SmsAuthenticatorPatch, response: responses(SmsAuthenticatorReply) } },
+    {
+      config: { permission: 'config:write' },
+      schema: { tags, security, body: SmsAuthenticatorPatch, response: responses(SmsAuthenticatorReply) },
+    },
     (req) => updateSmsConfiguration(deps, req.tenantId, req.body),
   );
   app.delete(
     SMS,
     {
+      config: { permission: 'config:write', fresh: true },
       schema: {
         tags,
         security,
@@ -67,12 +77,17 @@ export const limitsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> =
     (req) => deleteSmsConfiguration(deps, req.tenantId),
   );
 
-  app.get('/sms-defences', { schema: { tags, security, response: responses(SmsPolicyReply) } }, (req) =>
-    getSmsDefences(deps, req.tenantId),
+  app.get(
+    '/sms-defences',
+    { config: { permission: 'config:read' }, schema: { tags, security, response: responses(SmsPolicyReply) } },
+    (req) => getSmsDefences(deps, req.tenantId),
   );
   app.patch(
     '/sms-defences',
-    { schema: { tags, security, body: SmsDefencesPatch, response: responses(SmsPolicyReply) } },
+    {
+      config: { permission: 'config:write' },
+      schema: { tags, security, body: SmsDefencesPatch, response: responses(SmsPolicyReply) },
+    },
     (req) => updateSmsDefences(deps, req.tenantId, req.body),
   );
 };

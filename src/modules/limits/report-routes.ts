@@ -73,6 +73,7 @@ export const limitsReportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asy
   app.get(
     '/sms-defences/report',
     {
+      config: { permission: 'activity:read' },
       schema: {
         tags,
         security,
@@ -87,6 +88,7 @@ export const limitsReportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asy
   app.get(
     '/sms-decisions',
     {
+      config: { permission: 'activity:read' },
       schema: {
         tags,
         security,

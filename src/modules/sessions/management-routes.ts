@@ -39,23 +39,31 @@ export const sessionClientRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
 
   app.post(
     '/session-clients',
-    { schema: { tags, body: SessionClientRequest, response: responses(SessionClient) } },
+    {
+      config: { permission: 'config:write' },
+      schema: { tags, body: SessionClientRequest, response: responses(SessionClient) },
+    },
     (req) => clients.create(req.tenantId, req.body),
   );
 
-  app.get('/session-clients', { schema: { tags, response: responses(Type.Array(SessionClient)) } }, (req) =>
-    clients.list(req.tenantId),
+  app.get(
+    '/session-clients',
+    { config: { permission: 'config:read' }, schema: { tags, response: responses(Type.Array(SessionClient)) } },
+    (req) => clients.list(req.tenantId),
   );
 
   app.get(
     '/session-clients/:clientId',
-    { schema: { tags, params: ClientParams, response: responses(SessionClient) } },
+    {
+      config: { permission: 'config:read' },
+      schema: { tags, params: ClientParams, response: responses(SessionClient) },
+    },
     (req) => clients.get(req.tenantId, req.params.clientId),
   );
 
   app.delete(
     '/session-clients/:clientId',
-    { schema: { tags, params: ClientParams, response: responses(Success) } },
+    { config: { permission: 'config:write' }, schema: { tags, params: ClientParams, response: responses(Success) } },
     (req) => clients.delete(req.tenantId, req.params.clientId),
   );
 };

@@ -30,13 +30,18 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
     })),
   });
 
-  app.get('/sms-providers', { schema: { tags, security, response: responses(ProvidersReply) } }, (req) =>
-    listed(req.tenantId),
+  app.get(
+    '/sms-providers',
+    { config: { permission: 'config:read' }, schema: { tags, security, response: responses(ProvidersReply) } },
+    (req) => listed(req.tenantId),
   );
 
   app.put(
     '/sms-providers',
-    { schema: { tags, security, body: ProvidersRequest, response: responses(ProvidersReply) } },
+    {
+      config: { permission: 'config:write' },
+      schema: { tags, security, body: ProvidersRequest, response: responses(ProvidersReply) },
+    },
     async (req) => {
       await deps.smsProviders.replace(req.tenantId, req.body);
       return listed(req.tenantId);
@@ -45,7 +50,10 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
 
   app.post(
     '/sms-providers/test',
-    { schema: { tags, security, body: ProviderTestRequest, response: responses(ProviderTestReply) } },
+    {
+      config: { permission: 'config:write' },
+      schema: { tags, security, body: ProviderTestRequest, response: responses(ProviderTestReply) },
+    },
     (req) => testProvider(deps, req.tenantId, req.body.phoneNumber, req.body.provider),
   );
 
@@ -53,6 +61,7 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
     app.get(
       '/dev/inbox',
       {
+        config: { permission: 'activity:read' },
         schema: {
           tags,
           security,

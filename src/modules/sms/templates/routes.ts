@@ -58,13 +58,16 @@ async function unknownFieldsRefused(request: FastifyRequest): Promise<void> {
  * shows a template shows its encoding and segment count, measured on a rendered sample.
  */
 export const smsTemplateRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/sms-templates', { schema: { tags, security, response: responses(SettingsView) } }, (req) =>
-    deps.messageTemplates.view(req.tenantId),
+  app.get(
+    '/sms-templates',
+    { config: { permission: 'config:read' }, schema: { tags, security, response: responses(SettingsView) } },
+    (req) => deps.messageTemplates.view(req.tenantId),
   );
 
   app.put(
     '/sms-templates',
     {
+      config: { permission: 'config:write' },
       preValidation: unknownFieldsRefused,
       schema: { tags, security, body: SettingsRequest, response: responses(SettingsView) },
     },
@@ -74,6 +77,7 @@ export const smsTemplateRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asyn
   app.put(
     '/sms-templates/:locale',
     {
+      config: { permission: 'config:write' },
       schema: {
         tags,
         security,
@@ -87,7 +91,10 @@ export const smsTemplateRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asyn
 
   app.delete(
     '/sms-templates/:locale',
-    { schema: { tags, security, params: LocaleParams, response: responses(Success) } },
+    {
+      config: { permission: 'config:write' },
+      schema: { tags, security, params: LocaleParams, response: responses(Success) },
+    },
     (req) => deps.messageTemplates.deleteTemplate(req.tenantId, req.params.locale),
   );
 };

@@ -8,6 +8,8 @@ import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
+import { auditWrites } from './modules/audit/record-writes.js';
+import { auditLogRoutes } from './modules/audit/routes.js';
 import { challengeManagementRoutes } from './modules/challenges/management-routes.js';
 import { challengeRoutes } from './modules/challenges/routes.js';
 import { clientRoutes } from './modules/client/routes.js';
@@ -75,6 +77,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       await v1.register(
         async (management) => {
           managementAccess(management, deps);
+          auditWrites(management, deps);
           await management.register(smsManagementRoutes, { deps });
           await management.register(challengeManagementRoutes, { deps });
           await management.register(limitsManagementRoutes, { deps });
@@ -82,6 +85,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
           await management.register(sessionClientRoutes, { deps });
+          await management.register(auditLogRoutes, { deps });
         },
         { prefix: '/management' },
       );

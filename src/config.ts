@@ -51,6 +51,10 @@ export interface Config {
     /** How often each server runs that sweep; 0 turns it off (then run `sigil sessions purge`, e.g. from cron). */
     purgeIntervalMs: number;
   };
+  audit: {
+    /** Audit-log entries older than this are deleted by the hourly sweep; 0 keeps them forever. */
+    retentionDays: number;
+  };
   /**
    * Which proxies' X-Forwarded-For to believe for the caller's IP (Fastify's trustProxy): false (the
    * socket's address), true (any), a hop count, or addresses and CIDRs. Per-IP limits count this address.
@@ -130,6 +134,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retentionDays: int(env, 'SIGIL_SESSION_RETENTION_DAYS', 7, 0, 3650),
       purgeIntervalMs: int(env, 'SIGIL_SESSION_PURGE_INTERVAL_MS', 3_600_000, 0, 86_400_000),
     },
+    audit: { retentionDays: int(env, 'SIGIL_AUDIT_RETENTION_DAYS', 365, 0, 36_500) },
     trustProxy: trustProxy(env.SIGIL_TRUST_PROXY),
     clientOrigins: (env.SIGIL_CLIENT_ORIGINS ?? '')
       .split(',')

@@ -8,6 +8,8 @@ import { ActionConfigService } from './modules/actions/config-service.js';
 import { ActionConfigStore } from './modules/actions/config-store.js';
 import { DeviceStore } from './modules/actions/device-store.js';
 import { ActionStore } from './modules/actions/store.js';
+import { AuditLog } from './modules/audit/service.js';
+import { AuditStore } from './modules/audit/store.js';
 import { ChallengeStore } from './modules/challenges/store.js';
 import { AdaptivePrefixDefence } from './modules/limits/adaptive.js';
 import { type Counters, DatabaseCounters, RedisCounters } from './modules/limits/counters.js';
@@ -79,6 +81,8 @@ export interface Deps {
   smsProviders: SmsConfigService;
   smsDispatcher: SmsDispatcher;
   messageTemplates: MessageSettingsService;
+  /** Every write through the Management API and the portal, masked (src/modules/audit). */
+  auditLog: AuditLog;
   close(): Promise<void>;
 }
 
@@ -211,6 +215,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     smsProviders,
     smsDispatcher,
     messageTemplates: new MessageSettingsService(stores.sms, config, clock),
+    auditLog: new AuditLog(new AuditStore(db), clock, random),
     close: async () => {
       redis?.disconnect();
       await opened.db.destroy();

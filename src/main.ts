@@ -54,10 +54,21 @@ export async function startServer(config: Readonly<Config>, overrides: DepsOverr
         failed: 'limit purge failed; the next sweep will try again',
       },
     );
+    const auditSweep = schedulePurge(
+      async (signal) => ({ auditEntries: await deps.auditLog.purge(config.audit.retentionDays * DAY_MS, signal) }),
+      deps.logger,
+      config.sessions.purgeIntervalMs,
+      {
+        purged: 'purged audit-log entries past their retention',
+        failed: 'audit-log purge failed; the next sweep will try again',
+      },
+    );
     let closing: Promise<void> | undefined;
     const close = () => {
       // The sweeps end (between two batches) before the database closes.
-      closing ??= Promise.all([purge.stop(), counterSweep.stop(), app.close()]).then(() => deps.close());
+      closing ??= Promise.all([purge.stop(), counterSweep.stop(), auditSweep.stop(), app.close()]).then(() =>
+        deps.close(),
+      );
       return closing;
     };
     return { app, deps, url: address.replace('[::1]', '127.0.0.1'), close };

@@ -26,6 +26,7 @@ export interface Database {
   limit_counters: LimitCounterRow;
   sms_decisions: SmsDecisionRow;
   sms_decision_triggers: SmsDecisionTriggerRow;
+  audit_log: AuditLogRow;
 }
 
 export interface TenantRow {
@@ -303,4 +304,26 @@ export interface SmsDecisionTriggerRow {
   defence: string;
   mode: string;
   retry_after_ms: number;
+}
+
+/** One write through the Management API or the portal (src/modules/audit). JSON members are masked text. */
+export interface AuditLogRow {
+  id: string;
+  tenant_id: string;
+  at: number;
+  actor_kind: 'key' | 'operator' | 'system';
+  actor_id: string;
+  actor_email: string | null;
+  /** `sms-providers.update`: the route's resource and what was done to it. */
+  action: string;
+  method: string;
+  /** The route pattern (`/v1/management/action-configurations/:actionCode`). */
+  route: string;
+  /** The concrete path, without its query string. */
+  path: string;
+  status: number;
+  ip_address: string | null;
+  before_json: string | null;
+  after_json: string | null;
+  request_json: string | null;
 }

@@ -23,7 +23,13 @@ const SAMPLES: Record<string, { raw: Record<string, unknown>; secrets: string[] 
       secrets: [twilio],
     },
     bird: {
-      raw: { type: 'bird', accessKey: bird, signingKey: birdSigning, workspaceId: randomUUID(), channelId: randomUUID() },
+      raw: {
+        type: 'bird',
+        accessKey: bird,
+        signingKey: birdSigning,
+        workspaceId: randomUUID(),
+        channelId: randomUUID(),
+      },
       secrets: [bird, birdSigning],
     },
     messagemedia: {

@@ -13,7 +13,7 @@ export const MASK = '••••';
  * csrfToken, recoveryCodes, otpauthUri, qrCodeSvg, a TOTP `code`) and the usual others.
  */
 const SECRET_NAME =
-  /^(code|otp|pin)$|(secret|password|passwd|passphrase|token|credentials?|authorization|cookie|signature|key|hash|link|recoverycodes?|otpauthuri|qrcodesvg)s?$/;
+  /^(code|otp|pin)$|(secret|password|passwd|passphrase|token|credentials?|authorization|cookie|signature|key|hash|link|receipturl|recoverycodes?|otpauthuri|qrcodesvg)s?$/;
 
 /** Objects under these names are credentials as a whole (twilioCredentials, credentials): every value in them. */
 const CREDENTIALS_NAME = /credential/;

@@ -103,6 +103,15 @@ describe('maskSecrets', () => {
     });
   });
 
+  it('shows phone numbers as log lines do: country code and last two digits', () => {
+    expect(
+      maskSecrets({ phoneNumber: '+64211234567', testNumbers: [{ phoneNumber: '+64219876543', code: '000000' }] }),
+    ).toEqual({
+      phoneNumber: '+64*******67',
+      testNumbers: [{ phoneNumber: '+64*******43', code: MASK }],
+    });
+  });
+
   it('keeps names that only contain a secret word readable', () => {
     const value = { actionCode: 'signIn', accessTokenTtlSeconds: 900, keyId: 'k', secretFields: ['authToken'] };
     expect(maskSecrets(value)).toEqual(value);

@@ -1,3 +1,5 @@
+import { maskPhone } from '../../lib/phone.js';
+
 /**
  * Masking for the audit log: what a write sent and what the resource looked like, with every secret
  * replaced by MASK before it is stored. The rules err on the side of hiding: a name that merely looks
@@ -21,6 +23,9 @@ const CREDENTIALS_NAME = /credential/;
 /** Sigil's API and management keys (`sk_…`, `mk_…`), wherever they turn up. */
 const SIGIL_KEY = /\b(sk|mk)_[A-Za-z0-9_-]{20,}/g;
 
+/** Phone numbers are shown as in log lines (country code and last two digits): the log is a log. */
+const PHONE_NAME = /^(phonenumber|phone)$/;
+
 const normalise = (name: string) => name.toLowerCase().replace(/[-_]/g, '');
 
 export const isSecretName = (name: string): boolean => SECRET_NAME.test(normalise(name));
@@ -43,6 +48,8 @@ function walk(value: unknown, inCredentials: boolean, depth: number): unknown {
       const normalised = normalise(name);
       if (CREDENTIALS_NAME.test(normalised) && member !== null && typeof member === 'object') {
         out[name] = walk(member, true, depth + 1);
+      } else if (!inCredentials && PHONE_NAME.test(normalised) && typeof member === 'string') {
+        out[name] = maskPhone(member);
       } else if (inCredentials || SECRET_NAME.test(normalised)) {
         out[name] = member === null ? null : typeof member === 'object' ? walk(member, true, depth + 1) : MASK;
       } else {

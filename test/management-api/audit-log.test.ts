@@ -235,6 +235,12 @@ describe.each(databases)('audit log: what is recorded ($name)', (db) => {
     const db = t.server.deps.db;
     await db.schema.alterTable('audit_log').renameTo('audit_log_away').execute();
     try {
+      const raw = await t.fetch('/management/sms-templates', {
+        method: 'PUT',
+        key: (await t.newTenant()).tenant.managementSecretKey,
+        body: JSON.stringify({ appName: 'Elsewhere' }),
+      });
+      expect([raw.status, raw.headers.get('content-type')]).toEqual([503, 'application/json']);
       const res = await call('PUT', '/sms-templates', { appName: 'Unrecorded' });
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({

@@ -7,6 +7,7 @@ import { managementAccess } from './http/management-auth.js';
 import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
+import { ruleToolRoutes } from './modules/actions/rule-tools-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
 import { challengeManagementRoutes } from './modules/challenges/management-routes.js';
 import { challengeRoutes } from './modules/challenges/routes.js';
@@ -81,6 +82,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(limitsReportRoutes, { deps });
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
+          await management.register(ruleToolRoutes, { deps });
           await management.register(sessionClientRoutes, { deps });
         },
         { prefix: '/management' },

@@ -70,14 +70,15 @@ describe.each(databases)('actions summary ($name)', (db) => {
     expect(old.state).toBe('BLOCK');
     clock.advance(25 * HOUR);
     const states: string[] = [];
-    for (const custom of [
+    const customs: Record<string, string | number>[] = [
       { amount: 5 },
       { amount: 6 },
       { amount: 150 },
       { amount: 2000 },
       { amount: 3000 },
       { plan: 'risky' },
-    ]) {
+    ];
+    for (const custom of customs) {
       states.push((await track('withdraw', custom)).state);
     }
     expect(states).toEqual(['ALLOW', 'ALLOW', 'CHALLENGE_REQUIRED', 'BLOCK', 'BLOCK', 'REVIEW_REQUIRED']);

@@ -7,6 +7,7 @@ import { managementAccess } from './http/management-auth.js';
 import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
+import { ruleToolRoutes } from './modules/actions/rule-tools-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
 import { auditWrites } from './modules/audit/record-writes.js';
 import { auditLogRoutes } from './modules/audit/routes.js';
@@ -84,6 +85,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(limitsReportRoutes, { deps });
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
+          await management.register(ruleToolRoutes, { deps });
           await management.register(sessionClientRoutes, { deps });
           await management.register(auditLogRoutes, { deps });
         },

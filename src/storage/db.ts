@@ -11,6 +11,7 @@ import * as sessions from './migrations/005_sessions.js';
 import * as sessionPurge from './migrations/006_session_purge.js';
 import * as abuseDefence from './migrations/007_abuse_defence.js';
 import * as auditLog from './migrations/010_audit_log.js';
+import * as actionOutcomes from './migrations/011_action_outcomes.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -86,6 +87,7 @@ const migrations: Record<string, Migration> = {
   '006_session_purge': sessionPurge,
   '007_abuse_defence': abuseDefence,
   '010_audit_log': auditLog,
+  '011_action_outcomes': actionOutcomes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

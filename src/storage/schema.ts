@@ -104,6 +104,8 @@ export interface ActionRow {
   priority_rule_id: string | null;
   /** When a token for this action was accepted by validateChallenge; a success validates once. */
   validated_at: number | null;
+  /** The state the rules gave it at track time (migration 011); null when track did not create it. */
+  outcome: string | null;
 }
 
 export interface ChallengeRow {

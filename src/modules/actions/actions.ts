@@ -15,16 +15,26 @@ export type ActionState = (typeof ACTION_STATES)[number];
 export const ACTION_CODE_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
- * One string that track stored with the action (its attributes are the track body as JSON): the
- * `locale`, `redirectUrl` or `ipAddress` later steps use. Undefined when absent, empty or not a string;
- * an older row may hold anything, so unreadable JSON is absent too.
+ * What track stored with the action: its attributes are the track body as JSON. An older row may hold
+ * anything, so unreadable JSON, or JSON that is not an object, reads as no attributes.
+ */
+export function trackedAttributes(attributes: string | null): Record<string, unknown> {
+  if (!attributes) return {};
+  try {
+    const parsed: unknown = JSON.parse(attributes);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * One string that track stored with the action: the `locale`, `redirectUrl` or `ipAddress` later steps
+ * use. Undefined when absent, empty or not a string.
  */
 export function trackedAttribute(attributes: string | null, name: 'locale' | 'redirectUrl' | 'ipAddress') {
-  if (!attributes) return undefined;
-  try {
-    const value = (JSON.parse(attributes) as Record<string, unknown>)[name];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = trackedAttributes(attributes)[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -7,7 +7,7 @@ import { TtlCache } from '../../lib/ttl-cache.js';
 import type { ActionConfigurationRow, RuleRow } from '../../storage/schema.js';
 import { ACTION_CODE_PATTERN } from './actions.js';
 import type { ActionConfigStore } from './config-store.js';
-import { type CompiledRule, compileConditions, RULE_OUTCOMES, type RuleOutcome } from './rules.js';
+import { CONDITIONS_REQUIRED, type CompiledRule, compileConditions, RULE_OUTCOMES, type RuleOutcome } from './rules.js';
 
 type Body = Record<string, unknown>;
 
@@ -151,6 +151,34 @@ export class ActionConfigService {
     });
   }
 
+  /**
+   * A draft rule set, checked as the rule routes check a rule (the same function, so the same messages,
+   * each prefixed with the rule's place) and compiled once, for the simulation. Inactive rules are left
+   * out, as track leaves them out; without a draft default, the action's saved default applies.
+   */
+  async draftPolicy(tenantId: string, actionCode: string, draft: { defaultAction?: unknown; rules: Body[] }) {
+    const now = this.clock.now();
+    const rules = draft.rules.flatMap((body, i) => {
+      try {
+        const row = ruleRow(body, { id: String(body.ruleId ?? `draft-${i}`), tenantId, actionCode, now, created: now });
+        return row.is_active === 1 ? [compileStored(row)] : [];
+      } catch (err) {
+        if (err instanceof ApiError) throw invalidRequest(`rules[${i}]: ${err.description}`, { cause: err });
+        throw err;
+      }
+    });
+    const defaultOutcome =
+      draft.defaultAction === undefined
+        ? (await this.policy(tenantId, actionCode)).defaultOutcome
+        : outcome(draft.defaultAction, 'defaultAction');
+    return { defaultOutcome, rules } satisfies ActionPolicy;
+  }
+
+  /** The action codes that have a configuration. */
+  async configuredCodes(tenantId: string): Promise<string[]> {
+    return (await this.store.listConfigs(tenantId)).map((c) => c.action_code);
+  }
+
   private async requireConfig(tenantId: string, actionCode: string) {
     const config = await this.store.getConfig(tenantId, actionCode);
     if (!config) throw notFound(`Action "${actionCode}" has no configuration`);
@@ -247,7 +275,7 @@ function ruleRow(
   }
   if (body.isActive !== undefined && typeof body.isActive !== 'boolean')
     throw invalidRequest('isActive must be a boolean');
-  if (body.conditions === undefined) throw invalidRequest('conditions are required (JsonLogic)');
+  if (body.conditions === undefined) throw invalidRequest(CONDITIONS_REQUIRED);
   return {
     id: at.id,
     tenant_id: at.tenantId,

@@ -30,32 +30,54 @@ export interface CompiledRule {
   variables: string[];
 }
 
+/** One problem with a rule's conditions: where (a JSON Pointer into them, "" for the root) and what. */
+export interface ConditionProblem {
+  path: string;
+  message: string;
+}
+
+export const CONDITIONS_REQUIRED = 'conditions are required (JsonLogic)';
+
+type Built = Pick<CompiledRule, 'test' | 'velocityWindows' | 'variables'>;
+
 /**
- * Compiles JsonLogic conditions, refusing what could not be evaluated at track time: unknown operators,
- * variables outside the catalogue, non-object roots, and logic that throws on an empty context.
+ * Checks JsonLogic conditions against what track can evaluate: unknown operators, variables outside the
+ * catalogue, non-object roots, and logic that throws on an empty context. Every problem is listed, in
+ * the order met; the rule routes refuse with the first one, `POST /rules/validate` shows them all, so
+ * the two always give the same message.
  */
-export function compileConditions(conditions: unknown): Pick<CompiledRule, 'test' | 'velocityWindows' | 'variables'> {
+export function checkConditions(conditions: unknown): { problems: ConditionProblem[]; built?: Built } {
+  if (conditions === undefined) return { problems: [{ path: '', message: CONDITIONS_REQUIRED }] };
   if (typeof conditions !== 'object' || conditions === null || Array.isArray(conditions)) {
-    throw invalidRequest('conditions must be a JsonLogic object, for example {"and": [...]}');
+    return { problems: [{ path: '', message: 'conditions must be a JsonLogic object, for example {"and": [...]}' }] };
   }
-  const variables = collectVariables(conditions);
-  for (const name of variables) {
-    const reason = unknownVariableReason(name);
-    if (reason) throw invalidRequest(`conditions: ${reason}`);
-  }
+  const problems: ConditionProblem[] = [];
+  const variables = new Set<string>();
+  collectVariables(conditions, '', variables, problems);
+  if (problems.length > 0) return { problems };
   let fn: (data: unknown) => unknown;
   try {
     fn = engine.build(conditions) as (data: unknown) => unknown;
     fn(emptyContext());
   } catch (err) {
-    throw invalidRequest(`conditions are not valid JsonLogic: ${describe(err)}`, { cause: err });
+    return { problems: [{ path: '', message: `conditions are not valid JsonLogic: ${describe(err)}` }] };
   }
   const velocityWindows = [...variables].flatMap((name) => {
     const match = VELOCITY_PATTERN.exec(name);
     return match ? [Number(match[1])] : [];
   });
-  return { test: (context) => fn(context) === true, velocityWindows, variables: [...variables] };
+  return { problems, built: { test: (context) => fn(context) === true, velocityWindows, variables: [...variables] } };
 }
+
+/** Compiles conditions, or refuses them with the first problem checkConditions finds (400 invalid_request). */
+export function compileConditions(conditions: unknown): Built {
+  const { problems, built } = checkConditions(conditions);
+  if (!built) throw invalidRequest(problems[0]?.message ?? CONDITIONS_REQUIRED);
+  return built;
+}
+
+const pointer = (path: string, key: string | number) =>
+  `${path}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
 
 /**
  * Every `var` name in a JsonLogic tree. A `var` whose name is not a plain string is refused, and so is
@@ -64,26 +86,33 @@ export function compileConditions(conditions: unknown): Pick<CompiledRule, 'test
  * throws from a promise nobody awaits, which would end the process). Recursion is bounded by the
  * body's depth (MAX_JSON_DEPTH, src/http/json.ts).
  */
-function collectVariables(node: unknown, out = new Set<string>()): Set<string> {
+function collectVariables(node: unknown, path: string, out: Set<string>, problems: ConditionProblem[]): void {
   if (Array.isArray(node)) {
-    for (const item of node) collectVariables(item, out);
+    for (const [i, item] of node.entries()) collectVariables(item, pointer(path, i), out, problems);
   } else if (typeof node === 'object' && node !== null) {
     for (const [operator, args] of Object.entries(node)) {
+      const at = pointer(path, operator);
       if (!Object.hasOwn(engine.methods, operator)) {
-        throw invalidRequest(`conditions are not valid JsonLogic: Unknown Operator "${operator.slice(0, 64)}"`);
-      }
-      if (operator === 'var') {
+        problems.push({
+          path: at,
+          message: `conditions are not valid JsonLogic: Unknown Operator "${operator.slice(0, 64)}"`,
+        });
+      } else if (operator === 'var') {
         const name = Array.isArray(args) ? args[0] : args;
-        if (typeof name !== 'string' || name === '') throw invalidRequest('conditions: "var" must name a variable');
-        out.add(name);
+        if (typeof name !== 'string' || name === '') {
+          problems.push({ path: at, message: 'conditions: "var" must name a variable' });
+          continue;
+        }
+        const reason = unknownVariableReason(name);
+        if (reason) problems.push({ path: at, message: `conditions: ${reason}` });
+        else out.add(name);
       } else if (operator === 'preserve') {
         // Data, not logic: its members are never run as operators.
       } else {
-        collectVariables(args, out);
+        collectVariables(args, at, out, problems);
       }
     }
   }
-  return out;
 }
 
 /**
@@ -106,6 +135,26 @@ export function evaluate(
   });
   matched.sort((a, b) => a.priority - b.priority);
   return { matched, decisive: matched[0] };
+}
+
+/** The rules in the order they decide: by priority, ties in the given order (as evaluate's stable sort). */
+export const byPriority = (rules: readonly CompiledRule[]): CompiledRule[] =>
+  [...rules].sort((a, b) => a.priority - b.priority);
+
+/**
+ * The rule that decides, without listing every match: the first of `ordered` (from byPriority) that
+ * matches, which is the rule evaluate calls decisive. For the simulation, which applies one rule set
+ * to many actions and needs no per-action allocation. A rule that throws counts as not matching.
+ */
+export function decide(ordered: readonly CompiledRule[], context: RuleContext): CompiledRule | undefined {
+  for (const rule of ordered) {
+    try {
+      if (rule.test(context)) return rule;
+    } catch {
+      // As at track time: a failing rule does not match.
+    }
+  }
+  return undefined;
 }
 
 /** json-logic-engine throws plain objects such as `{type: 'Unknown Operator', key: 'frobnicate'}`. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../storage/db.js';
 import type { ActionRow, ActionStateChangeRow } from '../../storage/schema.js';
 import {
@@ -13,8 +14,13 @@ import {
   VALIDATABLE_STATE,
 } from './state-machine.js';
 
-export type NewAction = Omit<ActionRow, 'attributes' | 'rule_ids' | 'priority_rule_id' | 'validated_at'> &
-  Partial<Pick<ActionRow, 'attributes' | 'rule_ids' | 'priority_rule_id'>>;
+export type NewAction = Omit<ActionRow, 'attributes' | 'rule_ids' | 'priority_rule_id' | 'validated_at' | 'outcome'> &
+  Partial<Pick<ActionRow, 'attributes' | 'rule_ids' | 'priority_rule_id' | 'outcome'>>;
+
+/** What the simulation reads of one tracked action. */
+export type RecordedAction = Pick<ActionRow, 'idempotency_key' | 'user_id' | 'created_at' | 'attributes'> & {
+  outcome: string;
+};
 
 /**
  * Actions and their state history. Every change of state writes a history row in the same transaction, and
@@ -139,6 +145,73 @@ export class ActionStore {
     return Number(row.n);
   }
 
+  /**
+   * Every action code the tenant has tracked, with its last sighting: a loose index scan of
+   * actions_code_time (the next code after the last one, then that code's newest row), so its cost grows
+   * with the number of codes, not of actions.
+   */
+  async codesLastSeen(tenantId: string): Promise<{ actionCode: string; lastSeenAt: number }[]> {
+    const { rows } = await sql<{ code: string; last_seen: number | string }>`
+      WITH RECURSIVE codes(code) AS (
+        SELECT (SELECT min(action_code) FROM actions WHERE tenant_id = ${tenantId})
+        UNION ALL
+        SELECT (SELECT min(a.action_code) FROM actions a WHERE a.tenant_id = ${tenantId} AND a.action_code > codes.code)
+        FROM codes WHERE codes.code IS NOT NULL
+      )
+      SELECT code, (SELECT max(b.created_at) FROM actions b WHERE b.tenant_id = ${tenantId} AND b.action_code = codes.code) AS last_seen
+      FROM codes WHERE code IS NOT NULL`.execute(this.db);
+    return rows.map((r) => ({ actionCode: r.code, lastSeenAt: Number(r.last_seen) }));
+  }
+
+  /** Counts by track-time outcome of the given codes' actions since `since`, from actions_code_time alone. */
+  async outcomeCounts(tenantId: string, codes: string[], since: number) {
+    if (codes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['action_code', 'outcome', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('tenant_id', '=', tenantId)
+      .where('action_code', 'in', codes)
+      .where('created_at', '>=', since)
+      .where('outcome', 'is not', null)
+      .groupBy(['action_code', 'outcome'])
+      .execute();
+    return rows.map((r) => ({ actionCode: r.action_code, outcome: r.outcome as string, count: Number(r.n) }));
+  }
+
+  /**
+   * One page of an action code's tracked actions since `since`, newest first, after the keyset `before`
+   * (created_at, idempotency_key) of the previous page: the order of actions_code_time, so each page is
+   * one index range whatever its depth.
+   */
+  async recordedPage(
+    tenantId: string,
+    actionCode: string,
+    since: number,
+    before: { createdAt: number; key: string } | undefined,
+    limit: number,
+  ): Promise<RecordedAction[]> {
+    let query = this.db
+      .selectFrom('actions')
+      .select(['idempotency_key', 'user_id', 'created_at', 'attributes', 'outcome'])
+      .where('tenant_id', '=', tenantId)
+      .where('action_code', '=', actionCode)
+      .where('created_at', '>=', since)
+      .where('outcome', 'is not', null);
+    if (before) {
+      // The plain upper bound gives both databases an index range; the OR only settles same-millisecond ties.
+      query = query
+        .where('created_at', '<=', before.createdAt)
+        .where((eb) =>
+          eb.or([
+            eb('created_at', '<', before.createdAt),
+            eb.and([eb('created_at', '=', before.createdAt), eb('idempotency_key', '<', before.key)]),
+          ]),
+        );
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('idempotency_key', 'desc').limit(limit).execute();
+    return rows as RecordedAction[];
+  }
+
   async listForUser(
     tenantId: string,
     userId: string,
@@ -190,5 +263,5 @@ export class ActionStore {
 }
 
 function complete(row: NewAction): ActionRow {
-  return { attributes: null, rule_ids: null, priority_rule_id: null, validated_at: null, ...row };
+  return { attributes: null, rule_ids: null, priority_rule_id: null, validated_at: null, outcome: null, ...row };
 }

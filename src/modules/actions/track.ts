@@ -127,6 +127,7 @@ export async function trackAction(
     attributes: JSON.stringify(a),
     rule_ids: JSON.stringify(matched.map((r) => r.id)),
     priority_rule_id: decisive?.id ?? null,
+    outcome: state,
   };
   // Two concurrent retries with one new idempotencyKey: the first insert wins and both answer with it.
   // The action and its first history row, together.

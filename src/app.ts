@@ -22,6 +22,7 @@ import { sessionRoutes } from './modules/sessions/routes.js';
 import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
 import { smsManagementRoutes } from './modules/sms/routes.js';
 import { smsTemplateRoutes } from './modules/sms/templates/routes.js';
+import { keyRoutes } from './modules/tenants/key-routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
 /** Builds the HTTP app: mounts each surface behind its authentication. Does no I/O of its own. */
@@ -88,6 +89,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(ruleToolRoutes, { deps });
           await management.register(sessionClientRoutes, { deps });
           await management.register(auditLogRoutes, { deps });
+          await management.register(keyRoutes, { deps });
         },
         { prefix: '/management' },
       );

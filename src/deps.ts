@@ -146,6 +146,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     clock,
     random,
     config.authCacheTtlMs,
+    (err) => logger.warn({ err }, 'could not record an API key use'),
   );
   const smsProviders = new SmsConfigService(stores.sms, keyring, config, clock);
   const providerContext: ProviderContext = {

@@ -9,6 +9,7 @@ import { DAY_MS } from '../modules/sessions/sessions.js';
 import { readInbox } from '../modules/sms/inbox.js';
 import { testProvider } from '../modules/sms/provider-test.js';
 import { migrate } from '../storage/db.js';
+import { registerApiKeyCommands } from './api-keys.js';
 
 const program = new Command('sigil').description(
   'Self-hosted SMS OTP and adaptive MFA, compatible with Authsignal SDKs',
@@ -89,6 +90,8 @@ keys
       console.log(JSON.stringify(await deps.tokenService.listSigningKeys(options.tenant))),
     );
   });
+
+registerApiKeyCommands(program, withTenant);
 
 const sessionClients = program
   .command('session-clients')

@@ -57,8 +57,8 @@ export function managementAccess(scope: FastifyInstance, deps: ManagementAccessD
 async function authenticate(request: FastifyRequest, deps: ManagementAccessDeps): Promise<Actor> {
   const secret = basicUsername(request.headers.authorization);
   if (secret) {
-    const tenantId = await deps.tenantService.authenticate('management', secret);
-    if (tenantId) return { kind: 'key', tenantId };
+    const key = await deps.tenantService.authenticateKey('management', secret);
+    if (key) return { kind: 'key', tenantId: key.tenantId, keyId: key.keyId };
     throw new ApiError('unauthorized', UNAUTHORIZED_DESCRIPTION);
   }
   const operator = await deps.operatorAuth?.authenticate(request);

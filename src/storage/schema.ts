@@ -47,6 +47,14 @@ export interface ApiKeyRow {
   key_enc: string | null;
   created_at: number;
   revoked_at: number | null;
+  /** Migration 009: the operator's label. */
+  name: string | null;
+  /** Migration 009: the secret's prefix and last 4 characters (`sk_…a1b2`); null for keys made before it. */
+  hint: string | null;
+  /** Migration 009: the end of a rotation's grace period; the key is refused from then on. */
+  expires_at: number | null;
+  /** Migration 009: when the key last authenticated a request, to the minute (written at most once a minute). */
+  last_used_at: number | null;
 }
 
 export interface SigningKeyRow {

@@ -6,11 +6,13 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { decodeProtectedHeader, type JWK, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import { ApiError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import type { Random } from '../../lib/random.js';
 import { TtlCache } from '../../lib/ttl-cache.js';
 import type { PublicUrls } from '../../public-urls.js';
+import { type SigningKeyView, signingKeyView } from './signing-keys.js';
 import type { SigningKeyStore } from './store.js';
 
 /** ES256: as widely supported as RS256 by JWT libraries, and about 25 times cheaper to sign. */
@@ -243,6 +245,35 @@ export class TokenService {
     this.privateKeys.delete(tenantId);
     this.publicKeys.delete(kid);
     return retired;
+  }
+
+  /** Every signing key of the tenant, retired ones included, newest first (the Management API's list). */
+  async describeSigningKeys(tenantId: string): Promise<SigningKeyView[]> {
+    const rows = await this.store.allForTenant(tenantId);
+    // Rows come newest first, in the order newestActive uses: the first active one signs new tokens.
+    const currentKid = rows.find((row) => row.retired_at === null)?.kid;
+    return rows.map((row) => signingKeyView(row, currentKid));
+  }
+
+  async describeSigningKey(tenantId: string, kid: string): Promise<SigningKeyView> {
+    const key = (await this.describeSigningKeys(tenantId)).find((k) => k.keyId === kid);
+    if (!key) throw new ApiError('not_found', 'The signing key does not exist.');
+    return key;
+  }
+
+  /**
+   * Retires a key, unless it is the only active one (409: nothing would sign new tokens); retiring one
+   * already retired changes nothing. Tokens it signed stop verifying (within KEY_CACHE_MS on other nodes).
+   */
+  async retireSigningKeyKeepingOne(tenantId: string, kid: string): Promise<SigningKeyView> {
+    const result = await this.store.retireUnlessLast(tenantId, kid, this.clock.now());
+    if (result === 'missing') throw new ApiError('not_found', 'The signing key does not exist.');
+    if (result === 'last') {
+      throw new ApiError('conflict', 'This is the only active signing key: create a new one before retiring it.');
+    }
+    this.privateKeys.delete(tenantId);
+    this.publicKeys.delete(kid);
+    return this.describeSigningKey(tenantId, kid);
   }
 
   async listSigningKeys(tenantId: string) {

@@ -1,3 +1,4 @@
+import { PostgresAdapter } from 'kysely';
 import type { Db } from '../../storage/db.js';
 import type { SigningKeyRow } from '../../storage/schema.js';
 
@@ -15,6 +16,7 @@ export class SigningKeyStore {
       .where('tenant_id', '=', tenantId)
       .where('retired_at', 'is', null)
       .orderBy('created_at', 'desc')
+      .orderBy('kid')
       .limit(1)
       .executeTakeFirst();
   }
@@ -42,5 +44,55 @@ export class SigningKeyStore {
       .where('retired_at', 'is', null)
       .orderBy('created_at', 'desc')
       .execute();
+  }
+
+  /** Every key of the tenant, retired ones included, newest first. */
+  async allForTenant(tenantId: string): Promise<SigningKeyRow[]> {
+    return this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .orderBy('kid')
+      .execute();
+  }
+
+  /**
+   * Retires a key unless it is the tenant's only active one, which would leave nothing to sign tokens
+   * with. The tenant's active keys are locked first (PostgreSQL; SQLite has one writer), so that two
+   * concurrent retirements cannot each leave the other's key as the last and retire both.
+   */
+  async retireUnlessLast(
+    tenantId: string,
+    kid: string,
+    now: number,
+  ): Promise<'retired' | 'missing' | 'already' | 'last'> {
+    const rowLocks = this.db.getExecutor().adapter instanceof PostgresAdapter;
+    return this.db.transaction().execute(async (trx) => {
+      const active = await trx
+        .selectFrom('signing_keys')
+        .select('kid')
+        .where('tenant_id', '=', tenantId)
+        .where('retired_at', 'is', null)
+        .$if(rowLocks, (q) => q.forUpdate())
+        .execute();
+      if (!active.some((row) => row.kid === kid)) {
+        const row = await trx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('tenant_id', '=', tenantId)
+          .where('kid', '=', kid)
+          .executeTakeFirst();
+        return row ? 'already' : 'missing';
+      }
+      if (active.length <= 1) return 'last';
+      await trx
+        .updateTable('signing_keys')
+        .set({ retired_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('kid', '=', kid)
+        .execute();
+      return 'retired';
+    });
   }
 }

@@ -143,7 +143,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     random,
     config.authCacheTtlMs,
   );
-  const smsProviders = new SmsConfigService(stores.sms, keyring, config, clock);
+  const smsProviders = new SmsConfigService(stores.sms, keyring, config, clock, random);
   const providerContext: ProviderContext = {
     now: () => clock.now(),
     uuid: () => random.uuid(),

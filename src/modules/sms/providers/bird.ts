@@ -77,6 +77,8 @@ const RECEIPT_TOLERANCE_MS = 5 * 60 * 1000;
 export const birdProvider: ProviderDefinition<BirdConfig> = {
   type: 'bird',
   title: 'Bird',
+  receiptHelp:
+    'Create a webhook subscription (service channels, event sms.outbound) with this URL, and paste its signing key here.',
   schema: (rules) => schema(rules),
   parse(raw, rules) {
     const c = checkConfig(schema(rules), raw, 'bird') as Omit<BirdConfig, 'baseUrl'> & { baseUrl?: string };

@@ -53,6 +53,7 @@ const schema = perRules((rules) =>
 export const messageMediaProvider: ProviderDefinition<MessageMediaConfig> = {
   type: 'messagemedia',
   title: 'MessageMedia',
+  receiptHelp: 'Nothing to set: Sigil gives MessageMedia this URL as the callback_url of every message.',
   schema: (rules) => schema(rules),
   parse(raw, rules) {
     const c = checkConfig(schema(rules), raw, 'messagemedia') as Omit<MessageMediaConfig, 'baseUrl'> & {

@@ -110,6 +110,8 @@ export interface ProviderDefinition<C extends { type: string } = { type: string 
    * `GET /v1/management/sms-providers/schemas` publishes. Secret fields are `writeOnly`.
    */
   schema(rules: ParseRules): TObject;
+  /** What an operator does with the receipt URL, for vendors with receipts. */
+  receiptHelp?: string;
   /** Validates with `schema`, then fills defaults. Throws an invalid_request ApiError that names the bad field. */
   parse(raw: Record<string, unknown>, rules: ParseRules): C;
   mask(config: C): Record<string, unknown>;

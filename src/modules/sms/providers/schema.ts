@@ -114,15 +114,14 @@ export function checkConfig(schema: TObject, raw: Record<string, unknown>, type:
     const member = raw[key];
     if (member !== undefined && member !== null && member !== '') value[key] = member;
   }
+  // The top-level anyOf (one of several fields is required) first, as the API always checked it first.
+  const alternatives = (schema.anyOf ?? []) as { required: string[] }[];
+  if (alternatives.length > 0 && !alternatives.some((a) => a.required.every((k) => k in value))) {
+    const names = alternatives.map((a) => a.required.map((k) => `${type}.${k}`).join(' and '));
+    throw invalidRequest(`${names.join(' or ')} is required`);
+  }
   const error = Value.Errors(schema, value).First();
   if (error) throw invalidRequest(describe(error.type, error.schema, error.path, error.value, type));
-  for (const alternative of (schema.anyOf ?? []) as { required: string[] }[]) {
-    if (alternative.required.every((k) => k in value)) return value;
-  }
-  if (schema.anyOf) {
-    const names = (schema.anyOf as { required: string[] }[]).map((a) => a.required.map((k) => `${type}.${k}`));
-    throw invalidRequest(`${names.map((n) => n.join(' and ')).join(' or ')} is required`);
-  }
   return value;
 }
 

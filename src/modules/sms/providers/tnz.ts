@@ -60,6 +60,7 @@ interface TnzAnswer {
 export const tnzProvider: ProviderDefinition<TnzConfig> = {
   type: 'tnz',
   title: 'TNZ',
+  receiptHelp: "Nothing to set: Sigil gives TNZ this URL with every message, once Sigil's public URL is https.",
   schema: (rules) => schema(rules),
   parse(raw, rules) {
     const c = checkConfig(schema(rules), raw, 'tnz') as Omit<TnzConfig, 'baseUrl'> & { baseUrl?: string };

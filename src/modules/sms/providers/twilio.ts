@@ -92,6 +92,7 @@ const ERRORS = new Map<number, [SmsSendError['kind'], string]>([
 export const twilioProvider: ProviderDefinition<TwilioConfig> = {
   type: 'twilio',
   title: 'Twilio',
+  receiptHelp: 'Nothing to set: Sigil gives Twilio this URL as the StatusCallback of every message.',
   schema: (rules) => schema(rules),
   parse(raw, rules) {
     const c = checkConfig(schema(rules), raw, 'twilio') as Omit<TwilioConfig, 'baseUrl'> & { baseUrl?: string };

@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Type } from '@sinclair/typebox';
 import pino from 'pino';
 import { systemClock } from '../src/lib/clock.js';
 import { cryptoRandom } from '../src/lib/random.js';
@@ -94,6 +95,8 @@ const INSTANT = 'bench-instant';
 /** A provider type that answers at once, registered only for this run. */
 const instantProvider: ProviderDefinition = {
   type: INSTANT,
+  title: 'Instant',
+  schema: () => Type.Object({ type: Type.Literal(INSTANT) }),
   parse: (raw) => raw as { type: string },
   mask: (c) => c,
   create: () => ({ type: INSTANT, send: async () => ({ providerMessageId: 'bench-instant-1' }) }),

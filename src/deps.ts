@@ -148,7 +148,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     config.authCacheTtlMs,
     (err) => logger.warn({ err }, 'could not record an API key use'),
   );
-  const smsProviders = new SmsConfigService(stores.sms, keyring, config, clock);
+  const smsProviders = new SmsConfigService(stores.sms, keyring, config, clock, random);
   const providerContext: ProviderContext = {
     now: () => clock.now(),
     uuid: () => random.uuid(),

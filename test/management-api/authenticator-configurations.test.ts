@@ -184,7 +184,7 @@ describe.each(databases)('SMS authenticator configuration and defences ($name)',
     await call('PATCH', SMS, { smsProvider: 'TNZ', tnzCredentials: { apiKey: secrets.tnz } });
     expect(await providerList(call)).toEqual([
       expect.objectContaining({ type: 'tnz', apiKey: `***${secrets.tnz.slice(-4)}` }),
-      failover,
+      { ...failover, id: expect.any(String) },
     ]);
     await call('PATCH', SMS, { isActive: false, smsCountryCodes: ['NZ'] });
     expect((await providerList(call)).map((p: { type: string }) => p.type)).toEqual(['tnz', 'webhook']);
@@ -223,9 +223,9 @@ describe.each(databases)('SMS authenticator configuration and defences ($name)',
     const primary = { type: 'twilio', ...PROVIDERS.TWILIO.body.twilioCredentials };
     expect((await call('PUT', '/sms-providers', { providers: [primary, failover] })).status).toBe(200);
     await call('PATCH', SMS, { submissionRateLimitConfiguration: { rateLimit: 4, windowInMinutes: 4 } });
-    expect((await providerList(call))[1]).toEqual(failover);
+    expect((await providerList(call))[1]).toEqual({ ...failover, id: expect.any(String) });
     expect((await call('DELETE', SMS)).status).toBe(200);
-    expect(await providerList(call)).toEqual([failover]);
+    expect(await providerList(call)).toEqual([{ ...failover, id: expect.any(String) }]);
     expect((await call('GET', SMS)).body).toMatchObject({ smsProvider: 'WEBHOOK', webhookUrl });
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAGIC, type VendorFake } from '../fakes/common.js';
-import { startTwilioFake } from '../fakes/twilio.js';
+import { startTwilioFake, TWILIO_TEST_NUMBERS } from '../fakes/twilio.js';
 import { databases } from '../helpers/databases.js';
 import { type ManagementClient, management } from '../helpers/management.js';
 import { phone, startTestServer, type TestServer } from '../helpers/server.js';
@@ -8,6 +8,7 @@ import { phone, startTestServer, type TestServer } from '../helpers/server.js';
 interface TestReport {
   provider: string;
   outcome: string;
+  message: string;
   providerMessageId?: string;
   error?: { kind: string; reason: string; message: string };
   attempts: { attempt: number; outcome: string; error: string | null }[];
@@ -69,6 +70,34 @@ describe.each(databases)('SMS provider management ($name)', (db) => {
     });
     expect(retried.body.outcome).toBe('accepted');
     expect(retried.body.attempts.map((a) => a.outcome)).toEqual(['retryable', 'accepted']);
+  });
+
+  it('test states the result in plain words, for success and each kind of failure', async () => {
+    const [unreachable] = Object.keys(TWILIO_TEST_NUMBERS).filter((n) => TWILIO_TEST_NUMBERS[n]?.[0] === 21612);
+    const cases: [unknown, RegExp][] = [
+      [phone(), /^Sent through Twilio; the vendor accepted it \(SM[0-9a-f]{32}\)\.$/],
+      [
+        MAGIC.invalidNumber,
+        /^Not sent: Twilio refused the number as not valid\. .*The provider is fine; try another number\.$/,
+      ],
+      [MAGIC.optedOut, /^Not sent: Twilio says the number opted out .*try another number\.$/],
+      [MAGIC.insufficientFunds, /^Not sent: Twilio refused the message because the account is out of funds.*fail over/],
+      [unreachable, /^Not sent: Twilio cannot deliver to that destination from this account\..*fail over/],
+      [MAGIC.serverError, /^Not sent: Twilio had an outage or a fault of its own; .*retried, then fail over/],
+    ];
+    for (const [to, message] of cases) {
+      const res = await api.request<TestReport>('POST', '/sms-providers/test', { phoneNumber: to, provider: 0 });
+      expect(res.body.message, String(to)).toMatch(message);
+      // The vendor's own words are quoted, with the number masked.
+      expect(res.body.message).not.toContain(String(to).slice(1));
+    }
+    const wrong = await api.request<TestReport>('POST', '/sms-providers/test', {
+      phoneNumber: phone(),
+      provider: fake.wrongCredentials(),
+    });
+    expect(wrong.body.message).toBe(
+      'Not sent: Twilio refused the credentials: check them in the vendor console. In its words: "Twilio refused the message: 20003 Authenticate". Live messages would fail over to the next provider.',
+    );
   });
 
   it('test refuses a bad choice or number with a 400', async () => {

@@ -71,7 +71,7 @@ function smsProviders(t: TestServer, method: 'GET' | 'PUT', body?: unknown, key 
 async function configureWebhook(t: TestServer, url: string): Promise<void> {
   const res = await smsProviders(t, 'PUT', { providers: [{ type: 'webhook', url }] });
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ providers: [{ type: 'webhook', url }] });
+  expect(await res.json()).toEqual({ providers: [{ type: 'webhook', url, id: expect.any(String) }] });
 }
 
 async function challengeRow(t: TestServer, to: string) {
@@ -111,7 +111,7 @@ describe.each(databases)('webhook SMS provider with the official node SDK ($name
   it('returns the configured webhook from GET /management/sms-providers', async () => {
     const res = await smsProviders(t, 'GET');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ providers: [{ type: 'webhook', url: receiver.url() }] });
+    expect(await res.json()).toEqual({ providers: [{ type: 'webhook', url: receiver.url(), id: expect.any(String) }] });
   });
 
   it('masks credentials in the URL when showing the configuration', async () => {
@@ -207,7 +207,7 @@ describe.each(databases)('webhook SMS provider with the official node SDK ($name
     }
     // The refused PUT changed nothing.
     expect(await (await smsProviders(t, 'GET')).json()).toEqual({
-      providers: [{ type: 'webhook', url: receiver.url() }],
+      providers: [{ type: 'webhook', url: receiver.url(), id: expect.any(String) }],
     });
 
     const res = await t.fetch('/users/someone', { key: t.tenant.managementSecretKey });
@@ -229,7 +229,8 @@ describe.each(databases)('webhook SMS provider with the official node SDK ($name
     const cases: [unknown[], RegExp][] = [
       [[{ type: 'carrier-pigeon' }], /^providers\[0\]\.type must be one of: .*webhook/],
       [[{ type: 'webhook', url: 'not a url' }], /^providers\[0\]: webhook\.url/],
-      [[{ type: 'webhook' }], /^providers\[0\]: webhook\.url/],
+      // Not at position 0, where the stored webhook's URL would be kept (left blank to keep).
+      [[{ type: 'dev' }, { type: 'webhook' }], /^providers\[1\]: webhook\.url is required/],
       [[{ type: 'webhook', url: 'ftp://example.com/hook' }], /^providers\[0\]: webhook\.url must use https/],
       [[{ type: 'dev' }, { type: 'webhook', url: 42 }], /^providers\[1\]: webhook\.url/],
     ];
@@ -242,7 +243,7 @@ describe.each(databases)('webhook SMS provider with the official node SDK ($name
     }
     // None of them replaced the working configuration.
     expect(await (await smsProviders(t, 'GET')).json()).toEqual({
-      providers: [{ type: 'webhook', url: receiver.url() }],
+      providers: [{ type: 'webhook', url: receiver.url(), id: expect.any(String) }],
     });
   });
 

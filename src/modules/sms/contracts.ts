@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Body, IsoDate, NonEmpty, Nullable, Opt, Params, Query, Reply, Str } from '../../http/contract.js';
+import { AnyObject, Body, IsoDate, NonEmpty, Nullable, Opt, Params, Query, Reply, Str } from '../../http/contract.js';
 import { providerTypes } from './providers/index.js';
 
 /** The Management API's SMS contracts: providers, the provider test, delivery timelines, the dev inbox. */
@@ -20,6 +20,9 @@ export const ProvidersRequest = Body({ providers: Type.Array(ProviderConfigIn, {
 const ProviderConfigOut = Type.Object(
   {
     type: Type.String(),
+    id: Type.Optional(
+      Type.String({ description: 'Stable across saves: send it back to edit this provider (and keep its secrets).' }),
+    ),
     receiptUrl: Type.Optional(Type.String({ description: "Where to point the vendor's delivery reports." })),
   },
   { additionalProperties: true },
@@ -48,6 +51,7 @@ const Attempt = Reply({
 export const ProviderTestReply = Reply({
   provider: Type.String(),
   outcome: Type.String({ description: 'accepted or failed' }),
+  message: Type.String({ description: 'The result in plain words, for an operator.' }),
   providerMessageId: Type.Optional(Type.String()),
   error: Type.Optional(Reply({ kind: Type.String(), reason: Type.String(), message: Type.String() })),
   attempts: Type.Array(Attempt),
@@ -97,3 +101,30 @@ export const ReceiptReply = Reply({
   received: Type.Integer({ description: 'Receipts read from the callback' }),
   stored: Type.Integer({ description: 'Of those, the ones not seen before' }),
 });
+
+export const ProviderSchemasReply = Reply({
+  providers: Type.Array(
+    Reply({
+      type: Type.String(),
+      title: Type.String(),
+      schema: AnyObject(
+        'The JSON Schema of its config: the one PUT /sms-providers validates with. Secret fields are writeOnly.',
+      ),
+      secretFields: Type.Array(Type.String(), { description: 'Masked when shown; left blank to keep.' }),
+      receiptUrl: Nullable(Type.String({ description: "This tenant's URL for the vendor's delivery receipts." })),
+      receiptHelp: Nullable(Type.String({ description: 'What to do with receiptUrl, if anything.' })),
+    }),
+  ),
+});
+
+export const ProviderHealthReply = Type.Array(
+  Reply({
+    index: Type.Integer(),
+    id: Type.String(),
+    type: Type.String(),
+    name: Type.String(),
+    breaker: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
+    lastFailureAt: Nullable(IsoDate()),
+    lastError: Nullable(Type.String({ description: 'In plain words; never a secret or a phone number.' })),
+  }),
+);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
+  CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
@@ -55,6 +56,22 @@ export class DeliveryError extends ApiError {
 /** Breakers kept per process: one per tenant and provider config; old ones go past this many. */
 const MAX_BREAKERS = 10_000;
 
+/** A provider's breaker and what its last failure was, for `GET /v1/management/sms-providers/health`. */
+interface Breaker {
+  policy: CircuitBreakerPolicy;
+  openedAt?: number;
+  lastFailureAt?: number;
+  /** The failure's reason word (auth_failed, http_503, timeout): never the vendor's text, which may echo a number. */
+  lastReason?: string;
+}
+
+/** One provider's circuit as this process sees it. */
+export interface BreakerHealth {
+  breaker: 'closed' | 'open' | 'half_open';
+  lastFailureAt: number | null;
+  lastReason: string | null;
+}
+
 /**
  * Sends one message through the tenant's providers in order (sms-providers.md §1):
  * - every request has a timeout, and all of it fits in `sendBudgetMs`, short next to the code's lifetime;
@@ -67,7 +84,7 @@ const MAX_BREAKERS = 10_000;
  * The dispatcher writes nothing itself; it returns the attempts for the caller to store.
  */
 export class SmsDispatcher {
-  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly breakers = new Map<string, Breaker>();
   private readonly configDigests = new WeakMap<ProviderConfig, string>();
   private readonly backoff = new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 });
   private readonly sleep: (ms: number) => Promise<void>;
@@ -99,7 +116,7 @@ export class SmsDispatcher {
       const provider = this.create(config);
       if (!provider) continue;
       try {
-        const result = await this.breakerFor(message.tenantId, index, config).execute(() =>
+        const result = await this.breakerFor(message.tenantId, index, config).policy.execute(() =>
           this.sendWithRetries(provider, message, deadline, attempts),
         );
         return { ...result, provider: config.type, attempts };
@@ -197,18 +214,45 @@ export class SmsDispatcher {
     }
   }
 
-  private breakerFor(tenantId: string, index: number, config: ProviderConfig): CircuitBreakerPolicy {
+  /**
+   * The circuit of each of a tenant's providers in this process (breakers are per process). An open
+   * circuit whose cooldown has passed reports `half_open`: the next message will test the provider.
+   */
+  health(tenantId: string, configs: ProviderConfig[]): BreakerHealth[] {
+    return configs.map((config, index) => {
+      const breaker = this.breakers.get(this.breakerKey(tenantId, index, config));
+      if (!breaker) return { breaker: 'closed', lastFailureAt: null, lastReason: null };
+      const state = breaker.policy.state;
+      const cooled = Date.now() - (breaker.openedAt ?? 0) >= this.options.breakerCooldownMs;
+      return {
+        breaker:
+          state === CircuitState.HalfOpen || (state === CircuitState.Open && cooled)
+            ? 'half_open'
+            : state === CircuitState.Closed
+              ? 'closed'
+              : 'open',
+        lastFailureAt: breaker.lastFailureAt ?? null,
+        lastReason: breaker.lastReason ?? null,
+      };
+    });
+  }
+
+  private breakerKey(tenantId: string, index: number, config: ProviderConfig): string {
     // Keyed by the config itself, so that fixing a provider's credentials starts a fresh breaker.
     let digest = this.configDigests.get(config);
     if (!digest) {
       digest = createHash('sha256').update(JSON.stringify(config)).digest('base64url');
       this.configDigests.set(config, digest); // configs are cached objects: hash each once, not per send
     }
-    const key = `${tenantId}:${index}:${digest}`;
+    return `${tenantId}:${index}:${digest}`;
+  }
+
+  private breakerFor(tenantId: string, index: number, config: ProviderConfig): Breaker {
+    const key = this.breakerKey(tenantId, index, config);
     let breaker = this.breakers.get(key);
     if (!breaker) {
       if (this.breakers.size >= MAX_BREAKERS) this.breakers.delete(this.breakers.keys().next().value as string);
-      breaker = circuitBreaker(
+      const policy = circuitBreaker(
         // A bad number says nothing about the provider's health.
         handleWhen((err) => !(err instanceof SmsSendError && err.kind === 'number')),
         {
@@ -216,15 +260,21 @@ export class SmsDispatcher {
           breaker: new ConsecutiveBreaker(this.options.breakerFailures),
         },
       );
-      breaker.onBreak(() =>
+      const entry: Breaker = { policy };
+      policy.onBreak(() => {
+        entry.openedAt = Date.now(); // the breaker's own clock
         this.logger.warn(
           { tenantId, provider: config.type, index },
           'SMS provider circuit opened: skipping it for now',
-        ),
-      );
-      breaker.onReset(() =>
-        this.logger.info({ tenantId, provider: config.type, index }, 'SMS provider circuit closed'),
-      );
+        );
+      });
+      policy.onFailure(({ reason, handled }) => {
+        if (!handled) return; // a bad number, which says nothing about the provider
+        entry.lastFailureAt = this.clock.now();
+        entry.lastReason = 'error' in reason ? normalise(reason.error).reason : 'unexpected';
+      });
+      policy.onReset(() => this.logger.info({ tenantId, provider: config.type, index }, 'SMS provider circuit closed'));
+      breaker = entry;
       this.breakers.set(key, breaker);
     }
     return breaker;

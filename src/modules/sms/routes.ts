@@ -4,12 +4,15 @@ import { responses } from '../../http/contract.js';
 import {
   InboxQuery,
   InboxReply,
+  ProviderHealthReply,
+  ProviderSchemasReply,
   ProvidersReply,
   ProvidersRequest,
   ProviderTestReply,
   ProviderTestRequest,
 } from './contracts.js';
 import { readInbox } from './inbox.js';
+import { providerHealth } from './provider-health.js';
 import { testProvider } from './provider-test.js';
 import { providerDefinition } from './providers/index.js';
 import { receiptUrl } from './receipt-url.js';
@@ -34,6 +37,39 @@ export const smsManagementRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = as
     '/sms-providers',
     { config: { permission: 'config:read' }, schema: { tags, security, response: responses(ProvidersReply) } },
     (req) => listed(req.tenantId),
+  );
+
+  app.get(
+    '/sms-providers/schemas',
+    {
+      config: { permission: 'config:read' },
+      schema: {
+        tags,
+        security,
+        description: "Each provider type's config schema (the one PUT validates with), for drawing its form.",
+        response: responses(ProviderSchemasReply),
+      },
+    },
+    (req) => ({
+      providers: deps.smsProviders.schemas().map(({ receipts, ...p }) => ({
+        ...p,
+        receiptUrl: receipts ? receiptUrl(deps.publicUrls, deps.keyring, p.type, req.tenantId) : null,
+      })),
+    }),
+  );
+
+  app.get(
+    '/sms-providers/health',
+    {
+      config: { permission: 'config:read' },
+      schema: {
+        tags,
+        security,
+        description: "Each configured provider's circuit breaker, as this process sees it (breakers are per process).",
+        response: responses(ProviderHealthReply),
+      },
+    },
+    (req) => providerHealth(deps, req.tenantId),
   );
 
   app.put(

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import { constantTimeEqual } from '../../../lib/crypto.js';
-import { baseUrl, maskSecret, optionalString, requiredString } from './fields.js';
+import { maskSecret, normalisedBaseUrl } from './fields.js';
 import { failureForStatus, jsonOf, outboundRequest } from './http.js';
 import {
   type DeliveryReceipt,
@@ -11,6 +12,7 @@ import {
   SmsSendError,
 } from './provider.js';
 import { headerOf, isRecord, jsonObjectOf } from './receipt-body.js';
+import { baseUrlField, checkConfig, configSchema, perRules, secret, text, typeField } from './schema.js';
 
 export interface BirdConfig {
   type: 'bird';
@@ -23,11 +25,43 @@ export interface BirdConfig {
 }
 
 const LABEL = 'Bird';
+const DEFAULT_BASE_URL = 'https://api.bird.com';
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const UUID_HINT = 'a UUID (not the ws_… name in dashboard URLs)';
 
-const UUID = {
-  pattern: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
-  hint: 'a UUID (not the ws_… name in dashboard URLs)',
-};
+const schema = perRules((rules) =>
+  configSchema('Bird', "Bird's Channels API. The SMS channel fixes the sender.", {
+    type: typeField('bird'),
+    accessKey: secret({
+      title: 'Access key',
+      description: 'An access key of the workspace (Settings → Access keys), allowed to send on the channel.',
+      pattern: '^[!-~]+$',
+      hint: 'printable ASCII, no spaces',
+    }),
+    workspaceId: text({
+      title: 'Workspace ID',
+      description: "The workspace's UUID, not the ws_… name in dashboard URLs.",
+      pattern: UUID_PATTERN,
+      hint: UUID_HINT,
+    }),
+    channelId: text({
+      title: 'Channel ID',
+      description: "The SMS channel's UUID (Channels → the channel → Channel ID).",
+      pattern: UUID_PATTERN,
+      hint: UUID_HINT,
+    }),
+    signingKey: Type.Optional(
+      secret({
+        title: 'Webhook signing key',
+        description:
+          'The signing key of your sms.outbound webhook subscription (pointed at the receipt URL). Without it, receipts are refused.',
+        pattern: '^[ -~]+$',
+        hint: 'printable ASCII',
+      }),
+    ),
+    baseUrl: Type.Optional(baseUrlField('bird', DEFAULT_BASE_URL, rules)),
+  }),
+);
 
 /** How far a receipt's timestamp may be from our clock: a replayed old callback is refused. */
 const RECEIPT_TOLERANCE_MS = 5 * 60 * 1000;
@@ -42,17 +76,13 @@ const RECEIPT_TOLERANCE_MS = 5 * 60 * 1000;
  */
 export const birdProvider: ProviderDefinition<BirdConfig> = {
   type: 'bird',
+  title: 'Bird',
+  receiptHelp:
+    'Create a webhook subscription (service channels, event sms.outbound) with this URL, and paste its signing key here.',
+  schema: (rules) => schema(rules),
   parse(raw, rules) {
-    const signingKey = optionalString(raw, 'bird', 'signingKey', { pattern: /^[ -~]+$/, hint: 'printable ASCII' });
-    return {
-      type: 'bird',
-      // It travels in a header: printable ASCII without spaces.
-      accessKey: requiredString(raw, 'bird', 'accessKey', { pattern: /^[!-~]+$/, hint: 'printable ASCII, no spaces' }),
-      workspaceId: requiredString(raw, 'bird', 'workspaceId', UUID),
-      channelId: requiredString(raw, 'bird', 'channelId', UUID),
-      ...(signingKey ? { signingKey } : {}),
-      baseUrl: baseUrl(raw, 'bird', 'https://api.bird.com', rules),
-    };
+    const c = checkConfig(schema(rules), raw, 'bird') as Omit<BirdConfig, 'baseUrl'> & { baseUrl?: string };
+    return { ...c, baseUrl: normalisedBaseUrl(c.baseUrl, DEFAULT_BASE_URL) };
   },
   mask: (c) => ({
     ...c,

@@ -1,5 +1,12 @@
 import { ApiError } from '../../../errors.js';
 import type { ProviderDefinition } from './provider.js';
+import { configSchema, perRules, typeField } from './schema.js';
+
+const schema = perRules(() =>
+  configSchema('Development inbox', 'Development only: messages go to the dev inbox and the log.', {
+    type: typeField('dev'),
+  }),
+);
 
 /**
  * For development: the message goes to the development inbox, which `sigil dev inbox` prints and the
@@ -8,6 +15,8 @@ import type { ProviderDefinition } from './provider.js';
  */
 export const devProvider: ProviderDefinition<{ type: 'dev' }> = {
   type: 'dev',
+  title: 'Development inbox',
+  schema: (rules) => schema(rules),
   parse(_raw, rules) {
     if (rules.production) {
       throw new ApiError('invalid_request', 'The dev SMS provider is not available when NODE_ENV=production');

@@ -1,7 +1,9 @@
-import { baseUrl, maskSecret, optionalString, requiredString } from './fields.js';
+import { Type } from '@sinclair/typebox';
+import { maskSecret, normalisedBaseUrl } from './fields.js';
 import { failureForStatus, jsonOf, outboundRequest } from './http.js';
 import { type DeliveryReceipt, type DeliveryStatus, type ProviderDefinition, SmsSendError } from './provider.js';
 import { jsonObjectOf } from './receipt-body.js';
+import { baseUrlField, checkConfig, configSchema, perRules, secret, text, typeField } from './schema.js';
 
 export interface MessageMediaConfig {
   type: 'messagemedia';
@@ -13,6 +15,35 @@ export interface MessageMediaConfig {
 }
 
 const LABEL = 'MessageMedia';
+const DEFAULT_BASE_URL = 'https://api.messagemedia.com';
+
+const schema = perRules((rules) =>
+  configSchema('MessageMedia', "MessageMedia's (Sinch) Messages API, with delivery reports.", {
+    type: typeField('messagemedia'),
+    apiKey: secret({
+      title: 'API key',
+      description: 'From the Hub: Settings → API Settings. Sent as the Basic user name.',
+      pattern: '^[!-9;-~]+$',
+      hint: 'printable ASCII without spaces or colons',
+    }),
+    apiSecret: secret({
+      title: 'API secret',
+      description: 'Shown once when the API key is created.',
+      pattern: '^[!-~]+$',
+      hint: 'printable ASCII without spaces',
+    }),
+    sourceNumber: Type.Optional(
+      text({
+        title: 'Source number',
+        description:
+          "A number or sender ID registered to the account (E.164, or 3 to 11 characters with a letter). Default: the account's.",
+        pattern: '^(\\+[1-9][0-9]{7,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{3,11})$',
+        hint: 'an E.164 number or an alphanumeric sender ID of 3 to 11 characters with at least one letter',
+      }),
+    ),
+    baseUrl: Type.Optional(baseUrlField('messagemedia', DEFAULT_BASE_URL, rules)),
+  }),
+);
 
 /**
  * MessageMedia's Messages API (sms-providers.md §4): a JSON POST to /v1/messages, Basic auth with the
@@ -21,28 +52,15 @@ const LABEL = 'MessageMedia';
  */
 export const messageMediaProvider: ProviderDefinition<MessageMediaConfig> = {
   type: 'messagemedia',
+  title: 'MessageMedia',
+  receiptHelp: 'Nothing to set: Sigil gives MessageMedia this URL as the callback_url of every message.',
+  schema: (rules) => schema(rules),
   parse(raw, rules) {
-    const sourceNumber = optionalString(raw, 'messagemedia', 'sourceNumber', {
-      // Digits alone would be a short code, which this adapter does not send from.
-      pattern: /^(\+[1-9]\d{7,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{3,11})$/,
-      hint: 'an E.164 number or an alphanumeric sender ID of 3 to 11 characters with at least one letter',
-    });
-    return {
-      type: 'messagemedia',
-      // The key is the Basic user name, so it cannot hold a colon; both travel in a header.
-      apiKey: requiredString(raw, 'messagemedia', 'apiKey', {
-        pattern: /^[!-9;-~]+$/,
-        hint: 'printable ASCII without spaces or colons',
-      }),
-      apiSecret: requiredString(raw, 'messagemedia', 'apiSecret', {
-        pattern: /^[!-~]+$/,
-        hint: 'printable ASCII without spaces',
-      }),
-      ...(sourceNumber ? { sourceNumber } : {}),
-      baseUrl: baseUrl(raw, 'messagemedia', 'https://api.messagemedia.com', rules),
+    const c = checkConfig(schema(rules), raw, 'messagemedia') as Omit<MessageMediaConfig, 'baseUrl'> & {
+      baseUrl?: string;
     };
+    return { ...c, baseUrl: normalisedBaseUrl(c.baseUrl, DEFAULT_BASE_URL) };
   },
-  // Both halves of the Basic credential are secret: Authsignal never shows the API key either.
   mask: (c) => ({ ...c, apiKey: maskSecret(c.apiKey) as string, apiSecret: maskSecret(c.apiSecret) }),
   create(c, ctx) {
     const url = new URL(`${c.baseUrl}/v1/messages`);

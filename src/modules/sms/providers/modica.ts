@@ -1,6 +1,8 @@
-import { baseUrl, maskSecret, optionalString, requiredString } from './fields.js';
+import { Type } from '@sinclair/typebox';
+import { maskSecret, normalisedBaseUrl } from './fields.js';
 import { failureForStatus, jsonOf, outboundRequest } from './http.js';
 import { type ProviderDefinition, SmsSendError } from './provider.js';
+import { baseUrlField, checkConfig, configSchema, perRules, secret, text, typeField } from './schema.js';
 
 export interface ModicaConfig {
   type: 'modica';
@@ -12,6 +14,34 @@ export interface ModicaConfig {
 }
 
 const LABEL = 'Modica';
+const DEFAULT_BASE_URL = 'https://api.modicagroup.com';
+
+const schema = perRules((rules) =>
+  configSchema('Modica', "Modica's Mobile Gateway REST API v1. No delivery receipts.", {
+    type: typeField('modica'),
+    applicationName: text({
+      title: 'Application name',
+      description: 'The Mobile Gateway application name, sent as the Basic user name.',
+      pattern: '^[^:\\r\\n]+$',
+      hint: 'the Mobile Gateway application name, without a colon',
+    }),
+    password: secret({
+      title: 'Password',
+      description: "The application's password.",
+      pattern: '^[^\\r\\n]+$',
+      hint: 'one line',
+    }),
+    source: Type.Optional(
+      text({
+        title: 'Source',
+        description: "One of the application's short codes or numbers. Default: the application's.",
+        pattern: '^\\+?[1-9][0-9]{2,14}$',
+        hint: 'a short code or number of the Modica application',
+      }),
+    ),
+    baseUrl: Type.Optional(baseUrlField('modica', DEFAULT_BASE_URL, rules)),
+  }),
+);
 
 /**
  * Modica Mobile Gateway REST API v1: a JSON POST to /rest/gateway/messages, Basic auth with the
@@ -22,22 +52,11 @@ const LABEL = 'Modica';
  */
 export const modicaProvider: ProviderDefinition<ModicaConfig> = {
   type: 'modica',
+  title: 'Modica',
+  schema: (rules) => schema(rules),
   parse(raw, rules) {
-    const source = optionalString(raw, 'modica', 'source', {
-      pattern: /^\+?[1-9]\d{2,14}$/,
-      hint: 'a short code or number of the Modica application',
-    });
-    return {
-      type: 'modica',
-      // The Basic user: a colon would end it early.
-      applicationName: requiredString(raw, 'modica', 'applicationName', {
-        pattern: /^[^:\r\n]+$/,
-        hint: 'the Mobile Gateway application name, without a colon',
-      }),
-      password: requiredString(raw, 'modica', 'password', { pattern: /^[^\r\n]+$/ }),
-      ...(source ? { source } : {}),
-      baseUrl: baseUrl(raw, 'modica', 'https://api.modicagroup.com', rules),
-    };
+    const c = checkConfig(schema(rules), raw, 'modica') as Omit<ModicaConfig, 'baseUrl'> & { baseUrl?: string };
+    return { ...c, baseUrl: normalisedBaseUrl(c.baseUrl, DEFAULT_BASE_URL) };
   },
   mask: (c) => ({ ...c, password: maskSecret(c.password) }),
   create(c, ctx) {

@@ -1,3 +1,4 @@
+import type { TObject } from '@sinclair/typebox';
 import type { NetworkPolicy } from '../../../lib/outbound-guard.js';
 
 /** One SMS to send. `code` travels with it because some providers (the webhook) deliver the code, not the text. */
@@ -102,7 +103,16 @@ export class ReceiptRefused extends Error {}
 /** How a provider type is configured: validate a stored config, mask it for display, build a sender. */
 export interface ProviderDefinition<C extends { type: string } = { type: string }> {
   type: string;
-  /** Throws an invalid_request ApiError that names the bad field. */
+  /** The vendor's name as an operator knows it: `Twilio`, `MessageMedia`. */
+  title: string;
+  /**
+   * The JSON Schema (TypeBox) of a config under these rules: what `parse` validates with, and what
+   * `GET /v1/management/sms-providers/schemas` publishes. Secret fields are `writeOnly`.
+   */
+  schema(rules: ParseRules): TObject;
+  /** What an operator does with the receipt URL, for vendors with receipts. */
+  receiptHelp?: string;
+  /** Validates with `schema`, then fills defaults. Throws an invalid_request ApiError that names the bad field. */
   parse(raw: Record<string, unknown>, rules: ParseRules): C;
   mask(config: C): Record<string, unknown>;
   create(config: C, context: ProviderContext): SmsProvider;

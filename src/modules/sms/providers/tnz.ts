@@ -1,7 +1,9 @@
-import { baseUrl, maskSecret, optionalString, requiredString } from './fields.js';
+import { Type } from '@sinclair/typebox';
+import { maskSecret, normalisedBaseUrl } from './fields.js';
 import { failureForStatus, jsonOf, outboundRequest, retryAfterMs } from './http.js';
 import { type DeliveryReceipt, type DeliveryStatus, type ProviderDefinition, SmsSendError } from './provider.js';
 import { isRecord, jsonObjectOf } from './receipt-body.js';
+import { baseUrlField, checkConfig, configSchema, perRules, secret, text as textField, typeField } from './schema.js';
 
 export interface TnzConfig {
   type: 'tnz';
@@ -12,6 +14,30 @@ export interface TnzConfig {
 }
 
 const LABEL = 'TNZ';
+const DEFAULT_BASE_URL = 'https://api.tnz.co.nz';
+
+const schema = perRules((rules) =>
+  configSchema('TNZ', "TNZ's REST API v2.04. Receipts need Sigil's public URL to be https.", {
+    type: typeField('tnz'),
+    // A JWT-like token: base64url parts and dots, nothing that could break the header.
+    apiKey: secret({
+      title: 'Auth Token',
+      description: 'Dashboard → Users → API: the Auth Token exactly as exported, without "Basic ".',
+      pattern: '^[A-Za-z0-9._~+/=-]{16,}$',
+      maxLength: 4096,
+      hint: 'the Auth Token exactly as exported from the TNZ Dashboard, without "Basic "',
+    }),
+    fromNumber: Type.Optional(
+      textField({
+        title: 'From number',
+        description: "A number or short code enabled on the TNZ account. Default: the account's.",
+        pattern: '^\\+?[1-9][0-9]{2,14}$',
+        hint: 'a number or short code enabled on the TNZ account',
+      }),
+    ),
+    baseUrl: Type.Optional(baseUrlField('tnz', DEFAULT_BASE_URL, rules)),
+  }),
+);
 
 /** TNZ's documented ErrorMessage texts (sms-providers.md §5) that say more than `Result: "Failed"`. */
 const ERRORS: [RegExp, SmsSendError['kind'], string][] = [
@@ -33,22 +59,12 @@ interface TnzAnswer {
  */
 export const tnzProvider: ProviderDefinition<TnzConfig> = {
   type: 'tnz',
+  title: 'TNZ',
+  receiptHelp: "Nothing to set: Sigil gives TNZ this URL with every message, once Sigil's public URL is https.",
+  schema: (rules) => schema(rules),
   parse(raw, rules) {
-    const fromNumber = optionalString(raw, 'tnz', 'fromNumber', {
-      pattern: /^\+?[1-9]\d{2,14}$/,
-      hint: 'a number or short code enabled on the TNZ account',
-    });
-    return {
-      type: 'tnz',
-      // A JWT-like token: base64url parts and dots, nothing that could break the header.
-      apiKey: requiredString(raw, 'tnz', 'apiKey', {
-        pattern: /^[A-Za-z0-9._~+/=-]{16,}$/,
-        max: 4096,
-        hint: 'the Auth Token exactly as exported from the TNZ Dashboard, without "Basic "',
-      }),
-      ...(fromNumber ? { fromNumber } : {}),
-      baseUrl: baseUrl(raw, 'tnz', 'https://api.tnz.co.nz', rules),
-    };
+    const c = checkConfig(schema(rules), raw, 'tnz') as Omit<TnzConfig, 'baseUrl'> & { baseUrl?: string };
+    return { ...c, baseUrl: normalisedBaseUrl(c.baseUrl, DEFAULT_BASE_URL) };
   },
   mask: (c) => ({ ...c, apiKey: maskSecret(c.apiKey) }),
   create(c, ctx) {

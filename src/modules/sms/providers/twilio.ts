@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { invalidRequest } from '../../../errors.js';
+import { Type } from '@sinclair/typebox';
 import { constantTimeEqual } from '../../../lib/crypto.js';
-import { baseUrl, maskSecret, optionalString, requiredString } from './fields.js';
+import { maskSecret, normalisedBaseUrl } from './fields.js';
 import { failureForStatus, jsonOf, outboundRequest } from './http.js';
 import {
   type DeliveryReceipt,
@@ -11,6 +11,7 @@ import {
   SmsSendError,
 } from './provider.js';
 import { headerOf } from './receipt-body.js';
+import { baseUrlField, checkConfig, configSchema, perRules, secret, text, typeField } from './schema.js';
 
 export interface TwilioConfig {
   type: 'twilio';
@@ -22,6 +23,48 @@ export interface TwilioConfig {
 }
 
 const LABEL = 'Twilio';
+const DEFAULT_BASE_URL = 'https://api.twilio.com';
+
+const schema = perRules((rules) =>
+  configSchema(
+    'Twilio',
+    'Twilio Programmable Messaging. Give a sender (from) or a Messaging Service SID, or both.',
+    {
+      type: typeField('twilio'),
+      accountSid: text({
+        title: 'Account SID',
+        description: 'On the Twilio Console dashboard: AC followed by 32 hex digits.',
+        pattern: '^AC[0-9a-fA-F]{32}$',
+        hint: 'AC followed by 32 hex digits',
+      }),
+      authToken: secret({
+        title: 'Auth Token',
+        description: 'On the Twilio Console dashboard, next to the Account SID.',
+        pattern: '^[A-Za-z0-9]{16,64}$',
+        hint: '16 to 64 letters and digits',
+      }),
+      from: Type.Optional(
+        text({
+          title: 'From',
+          description: 'An E.164 number, a short code or an alphanumeric sender ID of at most 11 characters.',
+          pattern: '^(\\+[1-9][0-9]{6,14}|[0-9]{3,8}|[A-Za-z0-9 ]{1,11})$',
+          hint: 'an E.164 number, a short code or an alphanumeric sender ID of at most 11 characters',
+          examples: ['+15017122661'],
+        }),
+      ),
+      messagingServiceSid: Type.Optional(
+        text({
+          title: 'Messaging Service SID',
+          description: 'Sends through a Messaging Service (its sender pool): MG followed by 32 hex digits.',
+          pattern: '^MG[0-9a-fA-F]{32}$',
+          hint: 'MG followed by 32 hex digits',
+        }),
+      ),
+      baseUrl: Type.Optional(baseUrlField('twilio', DEFAULT_BASE_URL, rules)),
+    },
+    { anyOf: [{ required: ['from'] }, { required: ['messagingServiceSid'] }] },
+  ),
+);
 
 /**
  * Twilio's error codes (sms-providers.md §2) that say more than the HTTP status does. A Map, like every
@@ -48,29 +91,12 @@ const ERRORS = new Map<number, [SmsSendError['kind'], string]>([
 /** Twilio Programmable Messaging: a form POST to Messages.json, Basic auth with the Account SID and Auth Token. */
 export const twilioProvider: ProviderDefinition<TwilioConfig> = {
   type: 'twilio',
+  title: 'Twilio',
+  receiptHelp: 'Nothing to set: Sigil gives Twilio this URL as the StatusCallback of every message.',
+  schema: (rules) => schema(rules),
   parse(raw, rules) {
-    const from = optionalString(raw, 'twilio', 'from', {
-      pattern: /^(\+[1-9]\d{6,14}|\d{3,8}|[A-Za-z0-9 ]{1,11})$/,
-      hint: 'an E.164 number, a short code or an alphanumeric sender ID of at most 11 characters',
-    });
-    const messagingServiceSid = optionalString(raw, 'twilio', 'messagingServiceSid', {
-      pattern: /^MG[0-9a-fA-F]{32}$/,
-      hint: 'MG followed by 32 hex digits',
-    });
-    if (!from && !messagingServiceSid) {
-      throw invalidRequest('twilio.from or twilio.messagingServiceSid is required');
-    }
-    return {
-      type: 'twilio',
-      accountSid: requiredString(raw, 'twilio', 'accountSid', {
-        pattern: /^AC[0-9a-fA-F]{32}$/,
-        hint: 'AC followed by 32 hex digits',
-      }),
-      authToken: requiredString(raw, 'twilio', 'authToken', { pattern: /^[A-Za-z0-9]{16,64}$/ }),
-      ...(from ? { from } : {}),
-      ...(messagingServiceSid ? { messagingServiceSid } : {}),
-      baseUrl: baseUrl(raw, 'twilio', 'https://api.twilio.com', rules),
-    };
+    const c = checkConfig(schema(rules), raw, 'twilio') as Omit<TwilioConfig, 'baseUrl'> & { baseUrl?: string };
+    return { ...c, baseUrl: normalisedBaseUrl(c.baseUrl, DEFAULT_BASE_URL) };
   },
   mask: (c) => ({ ...c, authToken: maskSecret(c.authToken) }),
   create(c, ctx) {

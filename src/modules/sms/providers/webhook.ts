@@ -1,7 +1,30 @@
-import { invalidRequest } from '../../../errors.js';
 import { signatureV2 } from '../../../lib/webhook-signature.js';
 import { failureForStatus, outboundRequest } from './http.js';
 import type { ProviderDefinition, SmsMessage } from './provider.js';
+import { checkConfig, configSchema, perRules, secret, typeField, WEBHOOK_URL_PATTERN } from './schema.js';
+
+const schema = perRules(() =>
+  configSchema('Webhook', "Posts Authsignal's sms.created event, signed, to your own endpoint, which sends the SMS.", {
+    type: typeField('webhook'),
+    // Secret, because a URL may carry a credential in its user info or query.
+    url: secret({
+      title: 'URL',
+      description: 'Your endpoint, http or https. Credentials in it are masked when shown.',
+      pattern: WEBHOOK_URL_PATTERN,
+      maxLength: 2048,
+      hint: diagnoseWebhookUrl,
+      examples: ['https://hooks.example.com/sigil-sms'],
+    }),
+  }),
+);
+
+/** Says why a webhook URL was refused; the schema alone decides. */
+function diagnoseWebhookUrl(value: string): string {
+  if (!URL.canParse(value)) return 'a URL such as https://hooks.example.com/sms';
+  const { protocol } = new URL(value);
+  if (protocol !== 'https:' && protocol !== 'http:') return 'webhook.url must use https (or http)';
+  return 'an http or https URL of a host name, an IPv4 address or [::1]';
+}
 
 export interface WebhookConfig {
   type: 'webhook';
@@ -15,18 +38,11 @@ export interface WebhookConfig {
  */
 export const webhookProvider: ProviderDefinition<WebhookConfig> = {
   type: 'webhook',
-  parse(raw) {
-    if (typeof raw.url !== 'string' || raw.url.length > 2048) throw invalidRequest('webhook.url must be a URL string');
-    let url: URL;
-    try {
-      url = new URL(raw.url);
-    } catch {
-      throw invalidRequest('webhook.url is not a valid URL');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw invalidRequest('webhook.url must use https (or http)');
-    }
-    return { type: 'webhook', url: url.toString() };
+  title: 'Webhook',
+  schema: (rules) => schema(rules),
+  parse(raw, rules) {
+    const c = checkConfig(schema(rules), raw, 'webhook') as { url: string };
+    return { type: 'webhook', url: new URL(c.url).toString() };
   },
   // A URL can carry a credential (user info, a token in the query): show where it points, not the secret.
   mask(config) {

@@ -107,23 +107,58 @@ describe('composeOtpMessage', () => {
 
 describe('measure', () => {
   it('fits 160 GSM-7 characters in one segment and splits 161 into two', () => {
-    expect(measure('a'.repeat(160))).toEqual({ encoding: 'GSM-7', segments: 1, characters: 160 });
-    expect(measure('a'.repeat(161))).toEqual({ encoding: 'GSM-7', segments: 2, characters: 161 });
+    expect(measure('a'.repeat(160))).toEqual({
+      encoding: 'GSM-7',
+      segments: 1,
+      characters: 160,
+      charactersPerSegment: 160,
+    });
+    expect(measure('a'.repeat(161))).toEqual({
+      encoding: 'GSM-7',
+      segments: 2,
+      characters: 161,
+      charactersPerSegment: 153,
+    });
     expect(measure('a'.repeat(306)).segments).toBe(2); // 153 per part once split
     expect(measure('a'.repeat(307)).segments).toBe(3);
   });
 
   it('counts GSM-7 extension characters such as { and [ twice', () => {
-    expect(measure('{'.repeat(80))).toEqual({ encoding: 'GSM-7', segments: 1, characters: 160 });
-    expect(measure(`${'['.repeat(80)}a`)).toEqual({ encoding: 'GSM-7', segments: 2, characters: 161 });
+    expect(measure('{'.repeat(80))).toEqual({
+      encoding: 'GSM-7',
+      segments: 1,
+      characters: 160,
+      charactersPerSegment: 160,
+    });
+    expect(measure(`${'['.repeat(80)}a`)).toEqual({
+      encoding: 'GSM-7',
+      segments: 2,
+      characters: 161,
+      charactersPerSegment: 153,
+    });
     expect(measure('é€').encoding).toBe('GSM-7');
   });
 
   it('switches to UCS-2 for Cyrillic or emoji: 70 characters per segment, then 67', () => {
-    expect(measure('я'.repeat(70))).toEqual({ encoding: 'UCS-2', segments: 1, characters: 70 });
-    expect(measure('я'.repeat(71))).toEqual({ encoding: 'UCS-2', segments: 2, characters: 71 });
+    expect(measure('я'.repeat(70))).toEqual({
+      encoding: 'UCS-2',
+      segments: 1,
+      characters: 70,
+      charactersPerSegment: 70,
+    });
+    expect(measure('я'.repeat(71))).toEqual({
+      encoding: 'UCS-2',
+      segments: 2,
+      characters: 71,
+      charactersPerSegment: 67,
+    });
     expect(measure('я'.repeat(134)).segments).toBe(2);
     expect(measure('я'.repeat(135)).segments).toBe(3);
-    expect(measure(`${'a'.repeat(69)}🔐`)).toMatchObject({ encoding: 'UCS-2', segments: 2, characters: 71 });
+    expect(measure(`${'a'.repeat(69)}🔐`)).toMatchObject({
+      encoding: 'UCS-2',
+      segments: 2,
+      characters: 71,
+      charactersPerSegment: 67,
+    });
   });
 });

@@ -42,9 +42,12 @@ export function checkTemplate(template: string): void {
   if (!hasCode) throw invalidRequest('the template must contain {code}');
 }
 
-/** Replaces the placeholders of a template that checkTemplate accepted (every saved one). */
+/**
+ * Replaces the placeholders of a template. Saved templates have only known ones (checkTemplate); a
+ * draft's unknown placeholder is left as written, so that its preview shows it.
+ */
 export function render(template: string, vars: TemplateVars): string {
-  return template.replace(PLACEHOLDER, (_, name: TemplateVariable) => String(vars[name]));
+  return template.replace(PLACEHOLDER, (whole, name: string) => (isVariable(name) ? String(vars[name]) : whole));
 }
 
 const LOCALE = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/;

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../../deps.js';
 import { Body, NonEmpty, Nullable, Opt, Params, Reply, responses, Str, Success } from '../../../http/contract.js';
+import { previewTemplate } from './preview.js';
 import { MAX_APP_NAME_LENGTH, MAX_TEMPLATE_LENGTH, MAX_TEMPLATES, refuseUnknownFields } from './validate.js';
 
 const tags = ['Management API'];
@@ -35,6 +36,32 @@ const TemplateView = Reply({
   encoding: Type.String({ description: 'GSM-7 or UCS-2' }),
   segments: Type.Integer(),
   characters: Type.Integer(),
+  charactersPerSegment: Type.Integer({ description: '160 or 70 in one segment, 153 or 67 per part once split' }),
+});
+
+/** Generous limits: a draft too long for PUT is previewed, and the problem listed in PUT's words. */
+const PreviewRequest = Body({
+  template: Str(10 * MAX_TEMPLATE_LENGTH),
+  locale: Opt(Str(64)),
+  appHash: Opt(Str(256)),
+  webOtpDomain: Opt(Str(1024)),
+});
+
+const PreviewReply = Reply({
+  text: Type.String({ description: 'The message as it would be sent, with the sample code' }),
+  encoding: Type.Union([Type.Literal('GSM-7'), Type.Literal('UCS-2')]),
+  segments: Type.Integer(),
+  characters: Type.Integer({ description: 'In the units the limits count: GSM-7 septets or UTF-16 units' }),
+  charactersPerSegment: Type.Integer(),
+  maxSegments: Type.Integer(),
+  lines: Reply({
+    webOtp: Nullable(Type.String({ description: 'The last line, @<domain> #<code>, when webOtpDomain is set' })),
+    appHash: Nullable(Type.String({ description: "Android's app hash line, when androidAppHash is set" })),
+  }),
+  sampleCode: Type.String(),
+  errors: Type.Array(Reply({ message: Type.String() }), {
+    description: 'Why PUT would refuse it; empty when it would not',
+  }),
 });
 
 const SettingsView = Reply({
@@ -72,6 +99,21 @@ export const smsTemplateRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asyn
       schema: { tags, security, body: SettingsRequest, response: responses(SettingsView) },
     },
     (req) => deps.messageTemplates.replace(req.tenantId, req.body),
+  );
+
+  app.post(
+    '/sms-templates/preview',
+    {
+      config: { permission: 'config:read' },
+      schema: {
+        tags,
+        security,
+        description: 'A draft template rendered and measured as a send would be; nothing is saved.',
+        body: PreviewRequest,
+        response: responses(PreviewReply),
+      },
+    },
+    (req) => previewTemplate(deps, req.tenantId, req.body),
   );
 
   app.put(

@@ -14,15 +14,19 @@ export interface Measure {
    * message is split into parts of 153 or 67, because each part carries a concatenation header.
    */
   characters: number;
+  /** How many of those units one segment holds: 160 or 70 alone, 153 or 67 in a message split in parts. */
+  charactersPerSegment: number;
 }
 
 /** How a text would be sent as SMS: its encoding, its segment count and its length. */
 export function measure(text: string): Measure {
   const message = new SegmentedMessage(text);
   const encoding = message.encodingName;
+  const single = message.segmentsCount <= 1;
   return {
     encoding,
     segments: message.segmentsCount,
+    charactersPerSegment: encoding === 'GSM-7' ? (single ? 160 : 153) : single ? 70 : 67,
     // The library counts UCS-2 text in graphemes; the 70/67 limits count UTF-16 units, as String#length does.
     characters: encoding === 'UCS-2' ? text.length : message.numberOfCharacters,
   };

@@ -110,7 +110,7 @@ function parseAppName(raw: unknown): string {
 }
 
 /** A host name only (WebOTP binds the code to an origin's host): no scheme, port, path or IP address. */
-function parseDomain(raw: unknown): string {
+export function parseDomain(raw: unknown): string {
   const host = typeof raw === 'string' ? raw.toLowerCase() : '';
   const labels = host.split('.');
   const valid =
@@ -120,7 +120,7 @@ function parseDomain(raw: unknown): string {
   return host;
 }
 
-function parseAppHash(raw: unknown): string {
+export function parseAppHash(raw: unknown): string {
   if (typeof raw !== 'string' || !APP_HASH.test(raw)) {
     throw invalidRequest('androidAppHash must be the 11-character app hash of the SMS Retriever API ([A-Za-z0-9+/])');
   }
@@ -153,12 +153,17 @@ export interface TemplateView extends Measure {
   preview: string;
 }
 
-/** Each template (and the built-in default when the tenant has none), measured as it would be sent. */
-export function templateViews(settings: MessageSettings, config: Config): TemplateView[] {
-  const vars = {
+/** The values a template is measured and previewed with: a code as long as real ones, the real expiry. */
+export function sampleVars(config: Config): { code: string; expiresInMinutes: number } {
+  return {
     code: '1234567890'.slice(0, config.otp.length), // OTPs have at most 10 digits
     expiresInMinutes: Math.round(config.otp.ttlSeconds / 60),
   };
+}
+
+/** Each template (and the built-in default when the tenant has none), measured as it would be sent. */
+export function templateViews(settings: MessageSettings, config: Config): TemplateView[] {
+  const vars = sampleVars(config);
   const entries = Object.entries(settings.templates).map(([locale, text]) => ({ locale, text, builtIn: false }));
   if (!Object.hasOwn(settings.templates, DEFAULT_LOCALE)) {
     entries.push({ locale: DEFAULT_LOCALE, text: BUILT_IN_TEMPLATE, builtIn: true });
@@ -185,14 +190,23 @@ const SEGMENT_SIZES = {
 export function checkSegments(settings: MessageSettings, config: Config): TemplateView[] {
   const views = templateViews(settings, config);
   for (const v of views) {
-    if (v.segments > settings.maxSegments) {
-      const which = v.builtIn ? 'templates.default (the built-in text)' : `templates.${v.locale}`;
-      throw invalidRequest(
-        `${which} would be sent as ${v.segments} ${v.encoding} segments (${v.characters} characters with a ` +
-          `${config.otp.length}-digit code${settings.androidAppHash || settings.webOtpDomain ? ' and the app lines' : ''}), ` +
-          `more than maxSegments ${settings.maxSegments}. ${SEGMENT_SIZES[v.encoding]}`,
-      );
-    }
+    const tooLong = segmentsRefusal(v, settings, config);
+    if (tooLong) throw invalidRequest(tooLong);
   }
   return views;
+}
+
+/** Why a measured template is too long for maxSegments, in the words of the refusal; or undefined. */
+export function segmentsRefusal(
+  v: Pick<TemplateView, 'locale' | 'builtIn' | 'segments' | 'encoding' | 'characters'>,
+  settings: MessageSettings,
+  config: Config,
+): string | undefined {
+  if (v.segments <= settings.maxSegments) return undefined;
+  const which = v.builtIn ? 'templates.default (the built-in text)' : `templates.${v.locale}`;
+  return (
+    `${which} would be sent as ${v.segments} ${v.encoding} segments (${v.characters} characters with a ` +
+    `${config.otp.length}-digit code${settings.androidAppHash || settings.webOtpDomain ? ' and the app lines' : ''}), ` +
+    `more than maxSegments ${settings.maxSegments}. ${SEGMENT_SIZES[v.encoding]}`
+  );
 }

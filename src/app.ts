@@ -14,6 +14,8 @@ import { clientRoutes } from './modules/client/routes.js';
 import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
 import { limitsManagementRoutes } from './modules/limits/management-routes.js';
 import { limitsReportRoutes } from './modules/limits/report-routes.js';
+import { portalRoutes } from './modules/operators/routes.js';
+import { teamRoutes } from './modules/operators/team-routes.js';
 import { sessionClientRoutes } from './modules/sessions/management-routes.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
@@ -40,7 +42,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
   installJsonParser(app);
-  installErrorHandling(app, deps.tenantService);
+  installErrorHandling(app, deps.tenantService, deps.operatorAuth);
   // Before any route: it collects every route's contract into /openapi.json.
   await installOpenApi(app);
   // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (docs/wire-protocol.md §2).
@@ -65,6 +67,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(clientRoutes, { deps, prefix: '/client' });
       await v1.register(smsReceiptRoutes, { deps });
+      await v1.register(portalRoutes, { deps, prefix: '/portal' });
       await v1.register(async (server) => {
         server.addHook('onRequest', requireApiKey(deps.tenantService, 'server'));
         await server.register(userRoutes, { deps });
@@ -82,6 +85,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(smsTemplateRoutes, { deps });
           await management.register(actionManagementRoutes, { deps });
           await management.register(sessionClientRoutes, { deps });
+          await management.register(teamRoutes, { deps });
         },
         { prefix: '/management' },
       );

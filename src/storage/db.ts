@@ -10,6 +10,7 @@ import * as smsDelivery from './migrations/004_sms_delivery.js';
 import * as sessions from './migrations/005_sessions.js';
 import * as sessionPurge from './migrations/006_session_purge.js';
 import * as abuseDefence from './migrations/007_abuse_defence.js';
+import * as operators from './migrations/008_operators.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -84,6 +85,7 @@ const migrations: Record<string, Migration> = {
   '005_sessions': sessions,
   '006_session_purge': sessionPurge,
   '007_abuse_defence': abuseDefence,
+  '008_operators': operators,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

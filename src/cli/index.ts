@@ -9,6 +9,7 @@ import { DAY_MS } from '../modules/sessions/sessions.js';
 import { readInbox } from '../modules/sms/inbox.js';
 import { testProvider } from '../modules/sms/provider-test.js';
 import { migrate } from '../storage/db.js';
+import { registerAdminCommands } from './admin.js';
 
 const program = new Command('sigil').description(
   'Self-hosted SMS OTP and adaptive MFA, compatible with Authsignal SDKs',
@@ -194,6 +195,8 @@ sms
       if (report.outcome !== 'accepted') process.exitCode = 2;
     });
   });
+
+registerAdminCommands(program);
 
 const dev = program.command('dev').description('development helpers');
 dev

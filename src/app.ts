@@ -7,8 +7,8 @@ import { managementAccess } from './http/management-auth.js';
 import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
-import { ruleToolRoutes } from './modules/actions/rule-tools-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
+import { ruleToolRoutes } from './modules/actions/rule-tools-routes.js';
 import { auditWrites } from './modules/audit/record-writes.js';
 import { auditLogRoutes } from './modules/audit/routes.js';
 import { challengeManagementRoutes } from './modules/challenges/management-routes.js';
@@ -17,6 +17,8 @@ import { clientRoutes } from './modules/client/routes.js';
 import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
 import { limitsManagementRoutes } from './modules/limits/management-routes.js';
 import { limitsReportRoutes } from './modules/limits/report-routes.js';
+import { portalRoutes } from './modules/operators/routes.js';
+import { teamRoutes } from './modules/operators/team-routes.js';
 import { sessionClientRoutes } from './modules/sessions/management-routes.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
@@ -44,7 +46,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
   installJsonParser(app);
-  installErrorHandling(app, deps.tenantService);
+  installErrorHandling(app, deps.tenantService, deps.operatorAuth);
   // Before any route: it collects every route's contract into /openapi.json.
   await installOpenApi(app);
   // JSON without a charset parameter: the Python SDK only decodes an exact `application/json` (docs/wire-protocol.md §2).
@@ -69,6 +71,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(clientRoutes, { deps, prefix: '/client' });
       await v1.register(smsReceiptRoutes, { deps });
+      await v1.register(portalRoutes, { deps, prefix: '/portal' });
       await v1.register(async (server) => {
         server.addHook('onRequest', requireApiKey(deps.tenantService, 'server'));
         await server.register(userRoutes, { deps });
@@ -90,6 +93,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(sessionClientRoutes, { deps });
           await management.register(auditLogRoutes, { deps });
           await management.register(keyRoutes, { deps });
+          await management.register(teamRoutes, { deps });
         },
         { prefix: '/management' },
       );

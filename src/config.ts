@@ -33,6 +33,8 @@ export interface Config {
   transactionGuard: boolean;
   /** Create a development tenant on first start when there is none. */
   bootstrapDevTenant: boolean;
+  /** Portal accounts must use TOTP: one without it may only enrol until it has (SIGIL_PORTAL_REQUIRE_MFA). */
+  portalRequireMfa: boolean;
   /** Cache of API-key lookups; a revoked key stops working on every node within this time. */
   authCacheTtlMs: number;
   otp: {
@@ -120,6 +122,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bodyLimitBytes: int(env, 'SIGIL_BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     transactionGuard: bool(env, 'SIGIL_TRANSACTION_GUARD', dev),
     bootstrapDevTenant: bool(env, 'SIGIL_BOOTSTRAP_DEV_TENANT', dev),
+    portalRequireMfa: bool(env, 'SIGIL_PORTAL_REQUIRE_MFA', false),
     authCacheTtlMs: int(env, 'SIGIL_AUTH_CACHE_TTL_MS', 5_000, 0, 60_000),
     otp: {
       length: int(env, 'SIGIL_OTP_LENGTH', 6, 6, 10),

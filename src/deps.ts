@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
+import type { OperatorAuthenticator } from './http/management-auth.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { Keyring } from './lib/crypto.js';
 import { cryptoRandom, type Random } from './lib/random.js';
@@ -16,6 +17,11 @@ import { type Counters, DatabaseCounters, RedisCounters } from './modules/limits
 import type { AdaptiveDefence } from './modules/limits/guard.js';
 import { SmsPolicyService } from './modules/limits/policy-service.js';
 import { LimitsStore } from './modules/limits/store.js';
+import { OperatorAccountStore } from './modules/operators/account-store.js';
+import { PortalOperatorAuthenticator } from './modules/operators/authenticator.js';
+import type { OperatorContext } from './modules/operators/context.js';
+import { Passwords } from './modules/operators/passwords.js';
+import { OperatorSessionStore } from './modules/operators/session-store.js';
 import { SessionService } from './modules/sessions/service.js';
 import { SessionStore } from './modules/sessions/store.js';
 import { SmsConfigService } from './modules/sms/config-service.js';
@@ -83,6 +89,10 @@ export interface Deps {
   messageTemplates: MessageSettingsService;
   /** Every write through the Management API and the portal, masked (src/modules/audit). */
   auditLog: AuditLog;
+  /** Portal operators: accounts, sessions, MFA, links and team (src/modules/operators). */
+  operators: OperatorContext;
+  /** The Management API's portal-session authentication. */
+  operatorAuth: OperatorAuthenticator;
   close(): Promise<void>;
 }
 
@@ -190,6 +200,18 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
   const counters: Counters = redis
     ? new RedisCounters(redis, config.redisKeyPrefix)
     : new DatabaseCounters(stores.limits, clock);
+  const operators: OperatorContext = {
+    accounts: new OperatorAccountStore(db, opened.kind),
+    sessions: new OperatorSessionStore(db),
+    passwords: new Passwords(),
+    keyring,
+    clock,
+    random,
+    counters,
+    tenants: tenantService,
+    publicUrls,
+    requireMfa: config.portalRequireMfa,
+  };
   return {
     db,
     dbKind: opened.kind,
@@ -217,6 +239,8 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     smsDispatcher,
     messageTemplates: new MessageSettingsService(stores.sms, config, clock),
     auditLog: new AuditLog(new AuditStore(db), clock, random),
+    operators,
+    operatorAuth: new PortalOperatorAuthenticator(operators),
     close: async () => {
       redis?.disconnect();
       await opened.db.destroy();

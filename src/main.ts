@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
+import { bootstrapDevOperator } from './modules/operators/bootstrap.js';
+import { linkUrl } from './modules/operators/operators.js';
 import { schedulePurge } from './modules/sessions/purge.js';
 import { DAY_MS } from './modules/sessions/sessions.js';
 import { migrate } from './storage/db.js';
@@ -30,12 +32,21 @@ export async function startServer(config: Readonly<Config>, overrides: DepsOverr
       const tenant = await deps.tenantService.create('Development');
       pendingBanner = () => printDevTenant(deps.publicUrls.apiUrl, tenant);
     }
+    const devOperatorTenant = config.bootstrapDevTenant ? (await deps.tenantService.list())[0] : undefined;
+    const devLinkToken = devOperatorTenant && (await bootstrapDevOperator(deps.operators, devOperatorTenant.tenantId));
     const app = await buildApp(deps);
     const address = await app.listen({ host: config.host, port: config.port });
     // With PORT=0 the OS picks the port: the URLs handed out (token issuer, hosted UI, receipts) carry it.
     if (!deps.publicUrls.known) deps.publicUrls.bind(address);
     pendingBanner?.();
-    deps.logger.info({ address, database: deps.dbKind, apiUrl: deps.publicUrls.apiUrl }, 'Sigil is listening');
+    const portalUrl = `${deps.publicUrls.base}/portal/`;
+    if (devLinkToken) printDevOperator(linkUrl(deps.publicUrls.base, devLinkToken));
+    // The test suite starts hundreds of servers; their output stays quiet.
+    if (config.env !== 'test') process.stdout.write(`Portal: ${portalUrl}\n`);
+    deps.logger.info(
+      { address, database: deps.dbKind, apiUrl: deps.publicUrls.apiUrl, portalUrl },
+      'Sigil is listening',
+    );
     const purge = schedulePurge(
       (signal) => deps.sessionService.purge({ retentionMs: config.sessions.retentionDays * DAY_MS, signal }),
       deps.logger,
@@ -106,6 +117,18 @@ function printDevTenant(apiUrl: string, t: { tenantId: string; apiSecretKey: str
       `  apiUrl:               ${apiUrl}`,
       '',
       `  new Authsignal({ apiSecretKey: "${t.apiSecretKey}", apiUrl: "${apiUrl}" })`,
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+
+function printDevOperator(link: string) {
+  // The link signs in once, within 24 hours, and sets the password; `sigil admin create` makes another.
+  process.stdout.write(
+    [
+      'Created the portal account admin@localhost (owner). Sign in once with this link, within 24 hours:',
+      `  ${link}`,
       '',
       '',
     ].join('\n'),

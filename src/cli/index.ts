@@ -9,6 +9,7 @@ import { DAY_MS } from '../modules/sessions/sessions.js';
 import { readInbox } from '../modules/sms/inbox.js';
 import { testProvider } from '../modules/sms/provider-test.js';
 import { migrate } from '../storage/db.js';
+import { registerAdminCommands } from './admin.js';
 import { registerApiKeyCommands } from './api-keys.js';
 
 const program = new Command('sigil').description(
@@ -197,6 +198,8 @@ sms
       if (report.outcome !== 'accepted') process.exitCode = 2;
     });
   });
+
+registerAdminCommands(program);
 
 const dev = program.command('dev').description('development helpers');
 dev

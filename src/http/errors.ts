@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, type ErrorCode, errorBody, errorCatalogue } from '../errors.js';
 import type { TenantService } from '../modules/tenants/service.js';
 import { requireApiKey } from './auth.js';
+import type { OperatorAuthenticator } from './management-auth.js';
 
 /** The codes of the 4xx statuses that Fastify's own errors carry; a Map, like every table keyed from outside. */
 const STATUS_CODES = new Map<number, ErrorCode>([
@@ -21,7 +22,11 @@ const STATUS_CODES = new Map<number, ErrorCode>([
  * violations, oversized bodies) keep their 4xx status; anything unexpected is logged and becomes a
  * 500 that reveals nothing.
  */
-export function installErrorHandling(app: FastifyInstance, tenants: TenantService): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  tenants: TenantService,
+  operators?: OperatorAuthenticator,
+): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
       // pino's err serializer appends `err.cause` to the message and stack ("caused by: …"): the log
@@ -56,7 +61,7 @@ export function installErrorHandling(app: FastifyInstance, tenants: TenantServic
   // A wrong key is a 401 before a missing route is a 404: the Go SDK's own suite checks it, and a caller
   // without a key must not learn which routes exist. Checked at onRequest, before the body is parsed:
   // a 400 or 415 for the body of an unknown path would tell as much as a 404.
-  const keyFor = keyCheckOfUnknownPaths(tenants);
+  const keyFor = keyCheckOfUnknownPaths(tenants, operators);
   app.addHook('onRequest', (request, reply, done) => {
     // Every request passes here; only those the router did not match wait for a key lookup.
     const check = request.is404 ? keyFor(request) : undefined;
@@ -131,16 +136,20 @@ export function originForm(url: string): string {
 }
 
 /**
- * The key check that a path would have had if a route served it: the management key under
- * /v1/management, the server key elsewhere under /v1. The Client API and SMS receipts authenticate
- * otherwise, and paths outside /v1 need no key.
+ * The key check that a path would have had if a route served it: the management key (or a signed-in
+ * portal session) under /v1/management, the server key elsewhere under /v1. The Client API, SMS
+ * receipts and the portal's session routes authenticate otherwise, and paths outside /v1 need no key.
  */
-function keyCheckOfUnknownPaths(tenants: TenantService) {
+function keyCheckOfUnknownPaths(tenants: TenantService, operators: OperatorAuthenticator | undefined) {
   const server = requireApiKey(tenants, 'server');
-  const management = requireApiKey(tenants, 'management');
+  const managementKey = requireApiKey(tenants, 'management');
+  const management = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.headers.authorization && operators && (await operators.signedIn(request))) return;
+    await managementKey(request, reply);
+  };
   return (request: FastifyRequest) => {
     const path = decodedPath(request.url);
-    if (!/^\/v1(\/|$)/.test(path) || /^\/v1\/(client|sms-receipts)(\/|$)/.test(path)) return undefined;
+    if (!/^\/v1(\/|$)/.test(path) || /^\/v1\/(client|sms-receipts|portal)(\/|$)/.test(path)) return undefined;
     return /^\/v1\/management(\/|$)/.test(path) ? management : server;
   };
 }

@@ -16,6 +16,8 @@ export const FRESH_AUTH_MS = 5 * 60_000;
  */
 export interface OperatorAuthenticator {
   authenticate(request: FastifyRequest): Promise<Actor | undefined>;
+  /** Whether the request carries a live, fully signed-in session (the 401-before-404 rule of unknown paths). */
+  signedIn(request: FastifyRequest): Promise<boolean>;
 }
 
 interface ManagementAccessDeps {
@@ -37,11 +39,11 @@ export function managementAccess(scope: FastifyInstance, deps: ManagementAccessD
       );
     }
   });
+  // The role is checked as soon as the caller is known, before the body is parsed or validated: a role
+  // that may not call a route gets its 403 whatever it sends, and learns nothing from a 400.
   scope.addHook('onRequest', async (request) => {
     request.actor = await authenticate(request, deps);
     request.tenantId = request.actor.tenantId;
-  });
-  scope.addHook('preHandler', async (request) => {
     const { permission, fresh } = request.routeOptions.config;
     const actor = request.actor;
     if (actor.kind === 'key' || !permission) return;

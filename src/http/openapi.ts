@@ -1,10 +1,14 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import type { Permission } from '../modules/operators/roles.js';
 import { ErrorBody } from './contract.js';
 
 export interface RouteEntry {
   method: string;
   url: string;
+  /** A Management API route's permission and freshness (src/modules/operators/roles.ts), for the role tests. */
+  permission?: Permission | undefined;
+  fresh?: boolean | undefined;
 }
 
 declare module 'fastify' {
@@ -22,7 +26,10 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
   const routes: RouteEntry[] = [];
   app.decorate('routeCatalogue', routes);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+    const { permission, fresh } = route.config ?? {};
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url, permission, fresh });
+    }
   });
   app.addSchema(ErrorBody);
   await app.register(swagger, {

@@ -10,6 +10,7 @@ import * as smsDelivery from './migrations/004_sms_delivery.js';
 import * as sessions from './migrations/005_sessions.js';
 import * as sessionPurge from './migrations/006_session_purge.js';
 import * as abuseDefence from './migrations/007_abuse_defence.js';
+import * as operators from './migrations/008_operators.js';
 import * as apiKeyLifecycle from './migrations/009_api_key_lifecycle.js';
 import * as auditLog from './migrations/010_audit_log.js';
 import * as actionOutcomes from './migrations/011_action_outcomes.js';
@@ -87,6 +88,7 @@ const migrations: Record<string, Migration> = {
   '005_sessions': sessions,
   '006_session_purge': sessionPurge,
   '007_abuse_defence': abuseDefence,
+  '008_operators': operators,
   '009_api_key_lifecycle': apiKeyLifecycle,
   '010_audit_log': auditLog,
   '011_action_outcomes': actionOutcomes,

@@ -27,6 +27,11 @@ export interface Database {
   sms_decisions: SmsDecisionRow;
   sms_decision_triggers: SmsDecisionTriggerRow;
   audit_log: AuditLogRow;
+  operator_accounts: OperatorAccountRow;
+  operator_memberships: OperatorMembershipRow;
+  operator_sessions: OperatorSessionRow;
+  operator_links: OperatorLinkRow;
+  operator_recovery_codes: OperatorRecoveryCodeRow;
 }
 
 export interface TenantRow {
@@ -336,4 +341,70 @@ export interface AuditLogRow {
   before_json: string | null;
   after_json: string | null;
   request_json: string | null;
+}
+
+/** A portal operator. `email` is trimmed and lower-cased; the password is an argon2id PHC string. */
+export interface OperatorAccountRow {
+  id: string;
+  email: string;
+  password_hash: string | null;
+  /** The active TOTP secret (base32), encrypted under the master key. */
+  totp_secret_enc: string | null;
+  /** A secret being enrolled, not yet confirmed by a code. */
+  totp_pending_enc: string | null;
+  /** The newest TOTP time step accepted: a code is accepted once. */
+  totp_last_counter: number | null;
+  totp_enabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OperatorMembershipRow {
+  tenant_id: string;
+  account_id: string;
+  role: string;
+  created_at: number;
+}
+
+export type OperatorSessionStatus = 'signed_in' | 'mfa_required' | 'mfa_enrolment_required';
+
+export interface OperatorSessionRow {
+  id: string;
+  /** SHA-256 of the cookie's token. */
+  token_hash: string;
+  account_id: string;
+  status: OperatorSessionStatus;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute end: created_at plus 12 hours. */
+  expires_at: number;
+  reauthenticated_at: number;
+  revoked_at: number | null;
+  ip_address: string | null;
+  user_agent: string | null;
+}
+
+export type OperatorLinkKind = 'sign-in' | 'invite';
+
+export interface OperatorLinkRow {
+  id: string;
+  token_hash: string;
+  kind: OperatorLinkKind;
+  email: string;
+  /** Invitations: the tenant and the role they grant. */
+  tenant_id: string | null;
+  role: string | null;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface OperatorRecoveryCodeRow {
+  account_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
 }

@@ -2,8 +2,8 @@
  * Who may do what through the Management API, whether the caller is a portal operator (by role) or
  * automation (a management key). Every management route names one permission (`config.permission`);
  * `managementAccess` refuses to mount a route that does not, so no route is left unguarded. The table
- * in docs/portal.md is this file in words, and test/management-api/roles.test.ts checks every route
- * against it for every role.
+ * in docs/portal-access.md is this file in words, and test/portal-access/roles.test.ts checks every route
+ * against it for every role (and the docs table against this file).
  */
 export const ROLES = ['owner', 'admin', 'developer', 'support', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];

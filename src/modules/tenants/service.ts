@@ -174,6 +174,16 @@ export class TenantService {
     };
     return { row, secret };
   }
+
+  /** The names of the given tenants, by ID (the portal's tenant switcher). */
+  async names(tenantIds: string[]): Promise<Map<string, string>> {
+    return new Map((await this.store.list(tenantIds)).map((t) => [t.id, t.name]));
+  }
+
+  /** Every tenant, oldest first (at most 1,000): the CLI's choice when a command names none. */
+  async list(): Promise<{ tenantId: string; name: string }[]> {
+    return (await this.store.list()).map((t) => ({ tenantId: t.id, name: t.name }));
+  }
 }
 
 const apiKeyContext = (tenantId: string) => `tenant:${tenantId}:api-key`;

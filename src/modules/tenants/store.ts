@@ -179,6 +179,18 @@ export class TenantStore {
       return work(trx);
     });
   }
+
+  /** Tenants by ID, for showing names (the portal's memberships); oldest first without IDs. */
+  async list(tenantIds?: string[]): Promise<TenantRow[]> {
+    if (tenantIds?.length === 0) return [];
+    return this.db
+      .selectFrom('tenants')
+      .selectAll()
+      .$if(tenantIds !== undefined, (q) => q.where('id', 'in', tenantIds ?? []))
+      .orderBy('created_at')
+      .limit(1000)
+      .execute();
+  }
 }
 
 function getKeyIn(trx: Db, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {

@@ -50,7 +50,8 @@ describe.each(databases)('portal sign-in throttling ($name)', { timeout: 120_000
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
     // Without the dummy hash an unknown email would answer in a small fraction of argon2id's time.
-    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.5);
+    // The gap without it is more than tenfold, so a fifth leaves room for a loaded machine.
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.2);
   });
 
   it('refuses an account after 10 failures in 15 minutes, the right password too, the same for an unknown one', async () => {

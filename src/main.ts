@@ -57,11 +57,16 @@ export async function startServer(config: Readonly<Config>, overrides: DepsOverr
       async () => ({
         counters: await deps.limitsStore.purgeCounters(deps.clock.now() - COUNTER_GRACE_MS, 10_000),
         decisions: await deps.limitsStore.purgeDecisions(deps.clock.now() - DECISION_RETENTION_MS, 10_000),
+        // Ended portal sessions and expired links, kept as long as end users' sessions are.
+        operatorSessions: await deps.operators.sessions.purgeEnded(
+          deps.clock.now() - config.sessions.retentionDays * DAY_MS,
+          10_000,
+        ),
       }),
       deps.logger,
       config.sessions.purgeIntervalMs,
       {
-        purged: 'purged expired limit counters and old decision records',
+        purged: 'purged expired limit counters, old decision records and ended portal sessions',
         failed: 'limit purge failed; the next sweep will try again',
       },
     );

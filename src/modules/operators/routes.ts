@@ -8,6 +8,7 @@ import { responses, Success } from '../../http/contract.js';
 import { FRESH_AUTH_MS as FRESH_MS } from '../../http/management-auth.js';
 import { iso } from '../../lib/clock.js';
 import type { OperatorSessionStatus } from '../../storage/schema.js';
+import { recordPortalEvent } from './audit-events.js';
 import type { RequestMeta } from './context.js';
 import * as c from './contracts.js';
 import { changesState, clearSessionCookie, csrfMatches, readSessionToken, setSessionCookie } from './cookies.js';
@@ -53,6 +54,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     async (req, reply) => {
       const previous = await findSession(ctx, readSessionToken(req, ctx.publicUrls));
       const { status, session: issued } = await signIn(ctx, req.body, meta(req), previous);
+      await recordPortalEvent(deps, req, issued.row.account_id, 'portal.sign-in', { after: { status } });
       setSessionCookie(reply, ctx.publicUrls, issued.token);
       return { status, csrfToken: issued.row.csrf_token };
     },
@@ -64,6 +66,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     async (req, reply) => {
       const partial = await session(req, ['mfa_required']);
       const { status, session: issued } = await completeMfa(ctx, partial, req.body, meta(req));
+      await recordPortalEvent(deps, req, partial.account_id, 'portal.sign-in.mfa', { after: { status } });
       setSessionCookie(reply, ctx.publicUrls, issued.token);
       return { status, csrfToken: issued.row.csrf_token };
     },
@@ -76,6 +79,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
         throw new ApiError('forbidden', 'The X-CSRF-Token header is missing or wrong (GET /v1/portal/me gives it).');
       }
       await ctx.sessions.revoke(found.account_id, found.id, ctx.clock.now());
+      await recordPortalEvent(deps, req, found.account_id, 'portal.sign-out');
     }
     clearSessionCookie(reply, ctx.publicUrls);
     return { success: true };
@@ -117,6 +121,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     async (req, reply) => {
       const current = await session(req, ENROLLING);
       const recoveryCodes = await confirmEnrolment(ctx, await accountOf(current), req.body.code);
+      await recordPortalEvent(deps, req, current.account_id, 'portal.mfa.enable');
       if (current.status === 'signed_in')
         return { recoveryCodes, status: current.status, csrfToken: current.csrf_token };
       // Enrolment was the last step of signing in: the session steps up, so it is a new one.
@@ -133,6 +138,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     }
     if (ctx.requireMfa) throw new ApiError('conflict', 'MFA is mandatory here (SIGIL_PORTAL_REQUIRE_MFA).');
     await ctx.accounts.disableTotp(current.account_id, ctx.clock.now());
+    await recordPortalEvent(deps, req, current.account_id, 'portal.mfa.disable');
     return { success: true };
   });
 
@@ -141,7 +147,9 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     { schema: { tags, body: c.ReauthenticateBody, response: responses(c.ReauthenticateReply) } },
     async (req) => {
       const current = await session(req, SIGNED_IN);
-      return { success: true, reauthenticatedAt: iso(await reauthenticate(ctx, current, req.body)) };
+      const at = await reauthenticate(ctx, current, req.body);
+      await recordPortalEvent(deps, req, current.account_id, 'portal.reauthenticate');
+      return { success: true, reauthenticatedAt: iso(at) };
     },
   );
 
@@ -156,6 +164,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
       const previous = await findSession(ctx, readSessionToken(req, ctx.publicUrls));
       const { status, session: issued } = await redeemLink(ctx, req.body, meta(req));
       if (previous) await ctx.sessions.revoke(previous.account_id, previous.id, ctx.clock.now());
+      await recordPortalEvent(deps, req, issued.row.account_id, 'portal.link.redeem', { after: { status } });
       setSessionCookie(reply, ctx.publicUrls, issued.token);
       return { status, csrfToken: issued.row.csrf_token };
     },
@@ -163,7 +172,12 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
 
   app.post('/tenants', { schema: { tags, body: c.TenantBody, response: responses(c.TenantReply) } }, async (req) => {
     const current = await session(req, SIGNED_IN);
-    return createTenant(ctx, current.account_id, req.body.name);
+    const created = await createTenant(ctx, current.account_id, req.body.name);
+    await recordPortalEvent(deps, req, current.account_id, 'portal.tenants.create', {
+      tenantIds: [created.tenantId],
+      after: { tenantId: created.tenantId, name: created.name },
+    });
+    return created;
   });
 
   app.get('/sessions', { schema: { tags, response: responses(Type.Array(c.SessionView)) } }, async (req) => {
@@ -190,6 +204,9 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
       if (!(await ctx.sessions.revoke(current.account_id, req.params.sessionId, ctx.clock.now()))) {
         throw new ApiError('not_found', 'No live session of yours has this sessionId.');
       }
+      await recordPortalEvent(deps, req, current.account_id, 'portal.sessions.revoke', {
+        after: { sessionId: req.params.sessionId },
+      });
       return { success: true };
     },
   );

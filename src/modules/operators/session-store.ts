@@ -127,4 +127,28 @@ export class OperatorSessionStore {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+
+  /**
+   * Deletes, in one batch of at most `limit` each, sessions that ended (expired or revoked) and links
+   * that expired before `cutoff`. Ended rows stay until then so that the portal can show them.
+   */
+  async purgeEnded(cutoff: number, limit: number): Promise<number> {
+    const sessions = await this.db
+      .deleteFrom('operator_sessions')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('operator_sessions')
+          .select('id')
+          .where((w) => w.or([w('expires_at', '<', cutoff), w('revoked_at', '<', cutoff)]))
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    const links = await this.db
+      .deleteFrom('operator_links')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('operator_links').select('id').where('expires_at', '<', cutoff).limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(sessions.numDeletedRows) + Number(links.numDeletedRows);
+  }
 }

@@ -18,6 +18,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../src/storage/db.js';
 import type { ActionRow } from '../src/storage/schema.js';
 import { gitState, machineBusyOver } from './lib/machine.js';
+import { managementCall as call, median, p95 } from './lib/management.js';
 import type { Options } from './lib/options.js';
 import { build, dropSchema, freePort, serverEnv, startServer } from './lib/server.js';
 
@@ -118,24 +119,6 @@ async function seed(url: string, schema: string | undefined, tenantId: string) {
   await db.destroy();
   console.log(`   seeded ${ACTIONS + OTHERS} actions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
-
-async function call(port: number, key: string, method: string, path: string, body?: unknown) {
-  const started = performance.now();
-  const res = await fetch(`http://127.0.0.1:${port}/v1/management${path}`, {
-    method,
-    headers: {
-      authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return { ms: performance.now() - started, json };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1] ?? 0;
 
 async function run(db: string) {
   const tmp = mkdtempSync(join(tmpdir(), 'sigil-bench-simulate-'));

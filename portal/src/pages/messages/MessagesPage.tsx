@@ -25,7 +25,7 @@ export default function MessagesPage() {
 
   return (
     <>
-      <PageTitle description="The text of the SMS that carries the code, per locale. The user's locale picks it; `default` is the fallback.">
+      <PageTitle description="The text of the SMS that carries the code, per locale. The user's locale picks it; “default” is the fallback.">
         Messages
       </PageTitle>
       <ErrorNote error={settings.error} />

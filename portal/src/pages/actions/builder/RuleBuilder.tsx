@@ -129,7 +129,11 @@ function ConditionEditor({
   const isPattern = entry?.name.includes('<') ?? false;
   const part = isPattern && entry ? (patternOf(entry.name).exec(condition.variable)?.[1] ?? '') : '';
   const partName = entry?.name.match(/<([^>]+)>/)?.[1] ?? '';
-  const operators = operatorsFor(entry?.type ?? 'string');
+  // A variable outside the catalogue (or before it loads) is still shown, typed by its operator.
+  const unary = condition.operator === 'isTrue' || condition.operator === 'isFalse';
+  const operators = operatorsFor(entry?.type ?? (unary ? 'boolean' : 'string'));
+  const options = catalogue.map((v) => ({ value: v.name, label: v.name }));
+  if (!entry && condition.variable) options.unshift({ value: condition.variable, label: condition.variable });
   const operator = operators.find((o) => o.id === condition.operator) ?? operators[0];
 
   const pickVariable = (name: string | null) => {
@@ -150,8 +154,8 @@ function ConditionEditor({
         placeholder="Choose a variable"
         searchable
         w={260}
-        data={catalogue.map((v) => ({ value: v.name, label: v.name }))}
-        value={entry?.name ?? null}
+        data={options}
+        value={entry?.name ?? (condition.variable || null)}
         onChange={pickVariable}
         description={entry?.description}
         allowDeselect={false}

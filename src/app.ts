@@ -19,6 +19,7 @@ import { limitsManagementRoutes } from './modules/limits/management-routes.js';
 import { limitsReportRoutes } from './modules/limits/report-routes.js';
 import { portalRoutes } from './modules/operators/routes.js';
 import { teamRoutes } from './modules/operators/team-routes.js';
+import { portalUiRoutes } from './modules/portal-ui/routes.js';
 import { sessionClientRoutes } from './modules/sessions/management-routes.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   await app.register(operationsRoutes, { deps });
   await app.register(hostedUiRoutes, { deps });
+  await app.register(portalUiRoutes, {});
   await app.register(
     async (v1) => {
       await v1.register(clientRoutes, { deps, prefix: '/client' });

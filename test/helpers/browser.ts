@@ -61,7 +61,7 @@ declare global {
   }
 }
 
-const CHROMIUM = process.env.SIGIL_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.SIGIL_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Whether Chromium is there to drive. Without it the browser tests skip, with `chromiumNote` in their
@@ -79,7 +79,7 @@ if (!hasChromium && inCi) {
 export const chromiumNote = hasChromium
   ? ''
   : ` (skipped: no Chromium at ${CHROMIUM}; install chromium or set SIGIL_CHROMIUM)`;
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

@@ -1,0 +1,76 @@
+import { Center, Loader } from '@mantine/core';
+import { lazy, type ReactNode, Suspense } from 'react';
+import { createHashRouter, Navigate, RouterProvider, useLocation } from 'react-router-dom';
+import { ReauthProvider } from './components/ReauthDialog';
+import { SessionProvider, useSession } from './session';
+import { Shell } from './shell/Shell';
+
+// Each page is its own chunk: the first load carries only the shell and the sign-in page.
+const SignInPage = lazy(() => import('./pages/signin/SignInPage'));
+const LinkPage = lazy(() => import('./pages/link/LinkPage'));
+const AccountPage = lazy(() => import('./pages/account/AccountPage'));
+const TeamPage = lazy(() => import('./pages/team/TeamPage'));
+const KeysPage = lazy(() => import('./pages/keys/KeysPage'));
+const SmsPage = lazy(() => import('./pages/sms/SmsPage'));
+const MessagesPage = lazy(() => import('./pages/messages/MessagesPage'));
+const ActionsPage = lazy(() => import('./pages/actions/ActionsPage'));
+const ActionPage = lazy(() => import('./pages/actions/ActionPage'));
+const AuditPage = lazy(() => import('./pages/audit/AuditPage'));
+
+export function PageLoader() {
+  return (
+    <Center h="50vh" role="status" aria-label="Loading">
+      <Loader />
+    </Center>
+  );
+}
+
+const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
+
+/** Pages behind sign-in: a partial session goes back to finish MFA, or to enrol when MFA is mandatory. */
+function RequireSession({ children }: { children: ReactNode }) {
+  const { me, loading } = useSession();
+  const location = useLocation();
+  if (loading) return <PageLoader />;
+  if (!me) return <Navigate to={`/sign-in?from=${encodeURIComponent(location.pathname)}`} replace />;
+  if (me.session.status === 'mfa_required') return <Navigate to="/sign-in?step=mfa" replace />;
+  if (me.session.status === 'mfa_enrolment_required' && location.pathname !== '/account') {
+    return <Navigate to="/account" replace />;
+  }
+  return <>{children}</>;
+}
+
+const router = createHashRouter([
+  { path: '/sign-in', element: page(<SignInPage />) },
+  { path: '/link/:token', element: page(<LinkPage />) },
+  {
+    path: '/',
+    element: (
+      <RequireSession>
+        <Shell />
+      </RequireSession>
+    ),
+    children: [
+      { index: true, element: <Navigate to="/actions" replace /> },
+      { path: 'account', element: page(<AccountPage />) },
+      { path: 'team', element: page(<TeamPage />) },
+      { path: 'keys', element: page(<KeysPage />) },
+      { path: 'sms', element: page(<SmsPage />) },
+      { path: 'messages', element: page(<MessagesPage />) },
+      { path: 'actions', element: page(<ActionsPage />) },
+      { path: 'actions/:actionCode', element: page(<ActionPage />) },
+      { path: 'audit', element: page(<AuditPage />) },
+      { path: '*', element: <Navigate to="/actions" replace /> },
+    ],
+  },
+]);
+
+export function App() {
+  return (
+    <SessionProvider>
+      <ReauthProvider>
+        <RouterProvider router={router} />
+      </ReauthProvider>
+    </SessionProvider>
+  );
+}

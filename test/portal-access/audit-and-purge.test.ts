@@ -37,7 +37,7 @@ describe.each(databases)(
       expect((await log(second)).map((e) => e.action)).toEqual(['portal.tenants.create']);
 
       clock.advance(1_000); // entries are ordered by time: the sign-out comes after
-    expect((await client.request('POST', '/v1/portal/sign-out')).status).toBe(200);
+      expect((await client.request('POST', '/v1/portal/sign-out')).status).toBe(200);
       const { client: other } = await signedIn(t, 'owner');
       const after = (await other.management('GET', '/audit-log', t.tenant.tenantId)).body.entries as {
         action: string;

@@ -4,6 +4,9 @@ import { databases } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { signedIn } from './portal-client.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: entries are read field by field.
+type Entry = Record<string, any>;
+
 const DAY = 24 * 60 * 60_000;
 
 describe.each(databases)(
@@ -47,6 +50,24 @@ describe.each(databases)(
         'portal.sign-out',
         'portal.sign-in',
       ]);
+    });
+
+    it("records an operator's Management API write with its before and after, read with the operator's session", async () => {
+      const { client, operator } = await signedIn(t, 'developer');
+      const tenant = t.tenant.tenantId;
+      const before = (await client.management('GET', '/sms-defences', tenant)).body;
+      const patched = await client.management('PATCH', '/sms-defences', tenant, { tenantDailyLimit: 4321 });
+      expect(patched.status).toBe(200);
+      const { client: owner } = await signedIn(t, 'owner');
+      const entries = (await owner.management('GET', `/audit-log?actor=${operator.accountId}`, tenant)).body
+        .entries as Entry[];
+      const entry = entries.find((e) => e.action === 'sms-defences.update');
+      expect(entry).toMatchObject({
+        actor: { kind: 'operator', id: operator.accountId, email: operator.email },
+        status: 200,
+        before: { tenantDailyLimit: before.tenantDailyLimit },
+        after: { tenantDailyLimit: 4321 },
+      });
     });
 
     it('deletes ended sessions once the retention has passed, and keeps live ones', async () => {

@@ -11,17 +11,13 @@
  * handlers after its own lookup). Prints p50 and p95 per route and the slowest route of each page.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/storage/db.js';
 import type { ActionRow, AuditLogRow, UserRow } from '../src/storage/schema.js';
 import { gitState, machineBusyOver } from './lib/machine.js';
-import { managementCall, median, p95 } from './lib/management.js';
-import type { Options } from './lib/options.js';
-import { build, dropSchema, freePort, serverEnv, startServer } from './lib/server.js';
+import { managementCall, median, p95, withSeededServer } from './lib/management.js';
+import { build } from './lib/server.js';
 
 const { values } = parseArgs({
   options: {
@@ -175,27 +171,8 @@ async function seed(url: string, schema: string | undefined, tenantId: string) {
 }
 
 async function run(db: string): Promise<boolean> {
-  const tmp = mkdtempSync(join(tmpdir(), 'sigil-bench-portal-'));
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const pgUrl = values['pg-url'] as string;
-  const dbEnv: Record<string, string> =
-    db === 'sqlite'
-      ? { DATABASE_URL: `sqlite:${join(tmp, 'sigil.db')}` }
-      : { DATABASE_URL: pgUrl, SIGIL_DATABASE_SCHEMA: schema };
-  const port = await freePort();
-  const server = await startServer(serverEnv(dbEnv, port, tmp), port, { profile: false, profileDir: tmp } as Options);
-  let ok = true;
-  try {
-    console.log(`${db}:`);
-    await seed(dbEnv.DATABASE_URL as string, db === 'sqlite' ? undefined : schema, server.tenantId);
-    if (db === 'postgres') {
-      const pg = await import('pg');
-      const c = new pg.default.Client({ connectionString: pgUrl, options: `-c search_path=${schema}` });
-      await c.connect();
-      await c.query('VACUUM ANALYZE'); // what autovacuum does after a bulk load, done now
-      await c.end();
-    }
-    const key = server.managementSecretKey;
+  return withSeededServer(db, values['pg-url'] as string, seed, async (port, key) => {
+    let ok = true;
     await managementCall(port, key, 'POST', '/action-configurations', { actionCode: 'code-0' });
     for (const { page, calls } of PAGES) {
       let slowest = 0;
@@ -213,12 +190,8 @@ async function run(db: string): Promise<boolean> {
         `   ${page}: slowest p95 ${slowest.toFixed(1)} ms ${slowest <= BUDGET_MS ? 'within' : 'OVER'} ${BUDGET_MS} ms`,
       );
     }
-  } finally {
-    await server.stop();
-    if (db === 'postgres') await dropSchema(pgUrl, schema);
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return ok;
+    return ok;
+  });
 }
 
 const git = gitState();

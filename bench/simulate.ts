@@ -10,17 +10,13 @@
  * the actions summary twenty times. With the defaults the table holds 1,000,000 actions.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/storage/db.js';
 import type { ActionRow } from '../src/storage/schema.js';
 import { gitState, machineBusyOver } from './lib/machine.js';
-import { managementCall as call, median, p95 } from './lib/management.js';
-import type { Options } from './lib/options.js';
-import { build, dropSchema, freePort, serverEnv, startServer } from './lib/server.js';
+import { managementCall as call, median, p95, withSeededServer } from './lib/management.js';
+import { build } from './lib/server.js';
 
 const { values } = parseArgs({
   options: {
@@ -121,26 +117,7 @@ async function seed(url: string, schema: string | undefined, tenantId: string) {
 }
 
 async function run(db: string) {
-  const tmp = mkdtempSync(join(tmpdir(), 'sigil-bench-simulate-'));
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const pgUrl = values['pg-url'] as string;
-  const dbEnv: Record<string, string> =
-    db === 'sqlite'
-      ? { DATABASE_URL: `sqlite:${join(tmp, 'sigil.db')}` }
-      : { DATABASE_URL: pgUrl, SIGIL_DATABASE_SCHEMA: schema };
-  const port = await freePort();
-  const server = await startServer(serverEnv(dbEnv, port, tmp), port, { profile: false, profileDir: tmp } as Options);
-  try {
-    console.log(`${db}:`);
-    await seed(dbEnv.DATABASE_URL as string, db === 'sqlite' ? undefined : schema, server.tenantId);
-    if (db === 'postgres') {
-      const pg = await import('pg');
-      const c = new pg.default.Client({ connectionString: pgUrl, options: `-c search_path=${schema}` });
-      await c.connect();
-      await c.query('VACUUM ANALYZE actions'); // what autovacuum does after a bulk load, done now
-      await c.end();
-    }
-    const key = server.managementSecretKey;
+  const measure = async (port: number, key: string) => {
     await call(port, key, 'POST', '/action-configurations', { actionCode: CODE, defaultUserActionResult: 'ALLOW' });
     for (const rule of SAVED) await call(port, key, 'POST', `/action-configurations/${CODE}/rules`, rule);
     const runs: number[] = [];
@@ -164,12 +141,8 @@ async function run(db: string) {
       `   actions summary over ${ACTIONS + OTHERS} actions: median ${median(summary).toFixed(1)} ms, p95 ${p95(summary).toFixed(1)} ms`,
     );
     if (Number(evaluated) !== ACTIONS) throw new Error(`expected ${ACTIONS} evaluated, got ${evaluated}`);
-  } finally {
-    await server.stop();
-    if (db === 'postgres' && values.keep) console.log(`   kept schema ${schema}`);
-    else if (db === 'postgres') await dropSchema(pgUrl, schema);
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  };
+  await withSeededServer(db, values['pg-url'] as string, seed, measure, { keepSchema: values.keep });
 }
 
 const git = gitState();

@@ -1,6 +1,5 @@
 import { AppShell, Burger, Button, Group, Menu, NavLink, Select, Text, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useQueryClient } from '@tanstack/react-query';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router-dom';
 import { api } from '../api/client';
 import type { Permission } from '../api/types';
@@ -21,15 +20,14 @@ export function Shell() {
   const { me, membership, selectTenant, may } = useSession();
   const location = useLocation();
   const navigate = useNavigate();
-  const client = useQueryClient();
   const enrolling = me?.session.status === 'mfa_enrolment_required';
 
   const signOut = async () => {
     try {
       await api.post('/v1/portal/sign-out');
     } finally {
-      client.setQueryData(['me'], null);
-      client.removeQueries({ queryKey: ['api'] });
+      // The sign-in page forgets the session and the cached data: cleared here, this page would send
+      // the operator to sign in and back here afterwards, as after an expired session.
       navigate('/sign-in?signedOut=1');
     }
   };

@@ -1,5 +1,6 @@
 import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, describeError } from '../../api/client';
 import type { SessionStatus } from '../../api/types';
@@ -11,23 +12,45 @@ export default function SignInPage() {
   const [params] = useSearchParams();
   const { me, refresh } = useSession();
   const navigate = useNavigate();
+  const client = useQueryClient();
   const [step, setStep] = useState<'password' | 'mfa'>(params.get('step') === 'mfa' ? 'mfa' : 'password');
   const from = params.get('from') ?? '/';
 
   const done = async (status: SessionStatus) => {
     const fresh = await refresh();
-    if (status === 'mfa_required') return setStep('mfa');
+    if (status === 'mfa_required') {
+      // In the address too, so that a reload (the session is partial until the code) stays here.
+      const next = new URLSearchParams(params);
+      for (const notice of ['signedOut', 'expired']) next.delete(notice);
+      next.set('step', 'mfa');
+      navigate(`/sign-in?${next}`, { replace: true });
+      return setStep('mfa');
+    }
     if (status === 'mfa_enrolment_required' || fresh?.session.status === 'mfa_enrolment_required') {
       return navigate('/account', { replace: true });
     }
     navigate(from.startsWith('/') && !from.startsWith('/sign-in') ? from : '/', { replace: true });
   };
 
-  if (me?.session.status === 'signed_in') return <Navigate to={from} replace />;
+  // Signing out lands here with the session still cached: forget it, and every page's data.
+  const signedOut = params.has('signedOut');
+  useEffect(() => {
+    if (!signedOut) return;
+    client.setQueryData(['me'], null);
+    client.removeQueries({ queryKey: ['api'] });
+  }, [signedOut, client]);
+
+  if (me?.session.status === 'signed_in' && !signedOut) return <Navigate to={from} replace />;
   return step === 'password' ? (
     <PasswordStep onDone={done} notice={notice(params)} />
   ) : (
-    <MfaStep onDone={done} onBack={() => setStep('password')} />
+    <MfaStep
+      onDone={done}
+      onBack={() => {
+        setStep('password');
+        navigate('/sign-in', { replace: true });
+      }}
+    />
   );
 }
 

@@ -1,6 +1,8 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTwilioFake } from '../fakes/twilio.js';
 import { browserSuite, chromiumNote } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
@@ -18,8 +20,9 @@ import {
  * What an operator does in the portal, in real Chromium against a real server, on each database:
  * sign in with MFA, invite a member, configure the Twilio fake and send a test SMS, reorder providers,
  * edit a template and watch the segment count, build a rule, simulate it, save it, and see `track`
- * through the Node SDK obey it. Each journey needs routes that other parts of issue 10 add; until they
- * are on this server, `needs(...)` skips the journey by name (and says which route is missing).
+ * through the Node SDK obey it. The journeys run in order in one browser page, as one operator's visit.
+ * Each first checks that the server has the routes it drives (`needs`), so that a missing route fails
+ * by name rather than as a timeout.
  */
 
 const SESSION_ROUTES = [
@@ -89,17 +92,24 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
       missing = missingRoutes(t, SESSION_ROUTES);
       browser = await launchPortalBrowser();
     });
+    // A failed journey leaves a picture of the page, and its failed HTTP answers, to say why.
+    afterEach(async (ctx) => {
+      if (ctx.task.result?.state !== 'fail' || !p) return;
+      const file = join(tmpdir(), `portal-journey-${db.name}-${ctx.task.name.slice(0, 24).replace(/\W+/g, '-')}.png`);
+      await p.page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      console.error(
+        `screenshot: ${file}\nfailed responses: ${p.failedResponses.join(', ')}\nerrors: ${p.errors.join(' | ')}`,
+      );
+    });
     afterAll(async () => {
       await browser?.close();
       await t?.close();
     });
-    /** Runs `body` only when the server has every route it needs; otherwise passes and names what is missing. */
-    const needs =
-      (routes: readonly (readonly [string, string])[], body: () => Promise<void>) => async (ctx: TestContext) => {
-        const lacking = [...missing, ...missingRoutes(t, routes)];
-        if (lacking.length > 0) ctx.skip(`waits for ${lacking.join(', ')}`);
-        await body();
-      };
+    /** Runs `body` after checking the server has every route it needs (a missing one fails, by name). */
+    const needs = (routes: readonly (readonly [string, string])[], body: () => Promise<void>) => async () => {
+      expect([...missing, ...missingRoutes(t, routes)], 'routes this journey needs').toEqual([]);
+      await body();
+    };
 
     it(
       'signs in by the one-time link, enrols TOTP, signs out and back in with MFA',
@@ -107,6 +117,7 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
         const token = await ownerLinkToken(t);
         p = await browser.open(`${t.server.url}/portal/#/link/${token}`);
         await heading(p.page, /Sign in with your link|Accept the invitation/);
+        expect(await seriousA11yViolationsOf(p.page)).toEqual([]);
         await p.page.getByLabel('New password').fill(PASSWORD);
         await p.page.getByLabel('Repeat the password').fill(PASSWORD);
         await p.page.getByRole('button', { name: 'Continue' }).click();
@@ -115,7 +126,7 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
         await p.page.goto(`${t.server.url}/portal/#/account`);
         await heading(p.page, 'Account and security');
         await p.page.getByRole('button', { name: 'Set up an authenticator' }).click();
-        const secret = (await p.page.getByLabel('TOTP secret').textContent())?.trim() ?? '';
+        const secret = (await p.page.getByLabel('TOTP secret', { exact: true }).textContent())?.trim() ?? '';
         expect(await p.page.getByRole('img', { name: /QR code/ }).getAttribute('src')).toMatch(
           /^data:image\/svg\+xml;base64,/,
         );
@@ -129,11 +140,16 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
         await p.page.getByRole('button', { name: /Account menu/ }).click();
         await p.page.getByRole('menuitem', { name: 'Sign out' }).click();
         await heading(p.page, 'Sign in');
+        await p.page.getByRole('status').getByText('You are signed out.').waitFor();
         await p.page.getByLabel('Email').fill(EMAIL);
-        await p.page.getByLabel('Password').fill(PASSWORD);
+        await p.page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
         await p.page.getByRole('button', { name: 'Sign in' }).click();
         await heading(p.page, 'Two-step verification');
-        await p.page.getByLabel('Authenticator code').fill(totp.generate());
+        expect(p.page.url()).toContain('step=mfa'); // so the audit's second page opens this step too
+        expect(await seriousA11yViolationsOf(p.page)).toEqual([]);
+        // The enrolment spent this 30-second step's code and a code is never accepted twice: use the
+        // next step's, which the server takes as clock skew (one step either way).
+        await p.page.getByLabel('Authenticator code').fill(totp.generate({ timestamp: Date.now() + 30_000 }));
         await p.page.getByRole('button', { name: 'Verify' }).click();
         await heading(p.page, 'Actions and rules');
         await expectCleanPage(p);
@@ -148,10 +164,10 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
         await p.page.getByRole('textbox', { name: 'Email' }).fill('dev@example.com');
         await p.page.getByRole('button', { name: 'Create invitation' }).click();
         const dialog = p.page.getByRole('dialog', { name: 'Invitation link' });
-        expect(await dialog.getByLabel('invitation link').textContent()).toMatch(/#\/link\//);
+        expect(await dialog.getByLabel('invitation link', { exact: true }).textContent()).toMatch(/#\/link\//);
         expect(await dialog.getByRole('button', { name: 'Copy invitation link' }).count()).toBe(1);
         await dialog.getByRole('button', { name: 'Done' }).click();
-        await p.page.getByRole('cell', { name: 'dev@example.com' }).waitFor();
+        await p.page.getByRole('cell', { name: 'dev@example.com', exact: true }).waitFor();
         expect(await seriousA11yViolationsOf(p.page)).toEqual([]);
         await expectCleanPage(p);
       }),
@@ -165,7 +181,7 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
           const config = twilio.config();
           await p.page.goto(`${t.server.url}/portal/#/sms`);
           await heading(p.page, 'SMS delivery');
-          await p.page.getByRole('textbox', { name: 'Add a provider' }).click();
+          await p.page.getByRole('combobox', { name: 'Add a provider' }).click();
           await p.page.getByRole('option', { name: /Twilio/ }).click();
           await p.page.getByRole('button', { name: 'Add', exact: true }).click();
           const form = p.page.getByTestId('provider-1');
@@ -173,10 +189,18 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
             await form.locator(`[id$="-${field}"]`).fill(String(config[field]));
           }
           // Twilio first, by keyboard: focus its handle, pick it up, move it up, drop it.
-          await p.page.getByRole('button', { name: /^Move Twilio/ }).focus();
+          // Each step waits for what a screen reader hears, as its user would.
+          const announced = (text: string) =>
+            expect.poll(() => p.page.locator('[id^="DndLiveRegion"]').textContent()).toBe(text);
+          const handle = p.page.getByRole('button', { name: /^Move Twilio/ });
+          await handle.focus();
           await p.page.keyboard.press('Space');
+          await expect.poll(() => handle.getAttribute('aria-pressed')).toBe('true');
           await p.page.keyboard.press('ArrowUp');
+          await announced('Twilio is over position 1 of 2.');
           await p.page.keyboard.press('Space');
+          await announced('Twilio dropped at position 1 of 2.');
+          await p.page.getByTestId('provider-0').getByRole('heading', { name: '1. Twilio' }).waitFor();
           await p.page.getByRole('button', { name: 'Save providers' }).click();
           await p.page.getByRole('status').getByText('Saved.').waitFor();
           const saved = (await (
@@ -223,12 +247,23 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
         for (let i = 0; i < 5; i += 1) await t.sdk.track({ userId: `u${i}`, action: 'signIn', attributes: {} });
         await p.page.goto(`${t.server.url}/portal/#/actions/signIn`);
         await heading(p.page, 'Action signIn');
-        await p.page.getByRole('button', { name: 'New rule' }).click();
-        await p.page.getByLabel('Rule name').fill('Block everyone');
-        await p.page.getByRole('textbox', { name: 'Outcome when it matches' }).click();
-        await p.page.getByRole('option', { name: 'BLOCK' }).click();
-        // The condition, keyboard only: the variable, its operator, its value.
-        const variable = p.page.getByTestId('rule-condition').getByRole('textbox', { name: 'Variable' });
+        // Nothing configured it yet: the operator configures it first (default outcome ALLOW).
+        await p.page.getByRole('button', { name: 'Configure signIn' }).click();
+        // The rule, keyboard only: its name, its outcome, then the condition's variable, operator and value.
+        await p.page.getByRole('button', { name: 'New rule' }).focus();
+        await p.page.keyboard.press('Enter');
+        await p.page.getByLabel('Rule name').focus();
+        await p.page.keyboard.type('Block everyone');
+        const outcome = p.page.getByRole('combobox', { name: 'Outcome when it matches' });
+        await p.page.keyboard.press('Tab');
+        await expect.poll(() => outcome.evaluate((el) => el === document.activeElement)).toBe(true);
+        await p.page.keyboard.press('ArrowDown'); // opens the list on the current outcome, CHALLENGE
+        await p.page.getByRole('option', { name: 'BLOCK' }).waitFor();
+        await p.page.keyboard.press('ArrowDown');
+        await p.page.keyboard.press('ArrowDown');
+        await p.page.keyboard.press('Enter');
+        await expect.poll(() => outcome.inputValue()).toBe('BLOCK');
+        const variable = p.page.getByTestId('rule-condition').getByRole('combobox', { name: 'Variable' });
         await variable.focus();
         await p.page.keyboard.type('action.code');
         await p.page.keyboard.press('ArrowDown');
@@ -241,13 +276,15 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
         expect(JSON.parse(await p.page.getByLabel('Conditions (JsonLogic)').inputValue())).toEqual({
           and: [{ '==': [{ var: 'action.code' }, 'signIn'] }],
         });
-        await p.page.getByRole('button', { name: 'Run simulation' }).click();
+        await p.page.getByRole('button', { name: 'Run simulation' }).focus();
+        await p.page.keyboard.press('Enter');
         const result = p.page.getByTestId('simulation-result');
         await result.getByText(/of \d+ recorded actions would get another outcome/).waitFor();
         expect(await result.textContent()).toMatch(/5 of 5 recorded actions/);
         await result.getByRole('cell', { name: 'BLOCK' }).first().waitFor();
         expect(await seriousA11yViolationsOf(p.page)).toEqual([]);
-        await p.page.getByRole('button', { name: 'Save rule' }).click();
+        await p.page.getByRole('button', { name: 'Save rule' }).focus();
+        await p.page.keyboard.press('Enter');
         await p.page.getByTestId('rule-row').getByText('Block everyone').waitFor();
         const tracked = await t.sdk.track({ userId: 'after', action: 'signIn', attributes: {} });
         expect(tracked.state).toBe('BLOCK');

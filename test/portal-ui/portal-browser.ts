@@ -41,6 +41,8 @@ export async function launchPortalBrowser(): Promise<PortalBrowser> {
           window.__csp.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' ' + (e.sample || ''));
         });
       `);
+      // A step that cannot happen fails in 10 s with what it waited for, not at the test's timeout.
+      context.setDefaultTimeout(10_000);
       const page = await context.newPage();
       const errors: string[] = [];
       const failedResponses: string[] = [];

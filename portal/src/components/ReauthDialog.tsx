@@ -52,7 +52,13 @@ export function ReauthProvider({ children }: { children: ReactNode }) {
   return (
     <ReauthContext.Provider value={null}>
       {children}
-      <Modal opened={open} onClose={() => finish(false)} title="Confirm it is you" centered>
+      <Modal
+        opened={open}
+        onClose={() => finish(false)}
+        title="Confirm it is you"
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
         <form onSubmit={submit}>
           <Stack>
             <Text size="sm">This change needs a fresh confirmation. It lasts five minutes.</Text>

@@ -70,7 +70,14 @@ export function ShownOnceDialog({
   children?: ReactNode;
 }) {
   return (
-    <Modal opened={value !== null} onClose={onClose} title={title} centered size="lg">
+    <Modal
+      opened={value !== null}
+      onClose={onClose}
+      title={title}
+      centered
+      size="lg"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       <Stack>
         <Alert color="yellow" title="Shown once">
           Copy it now: Sigil keeps only a hash and cannot show it again.

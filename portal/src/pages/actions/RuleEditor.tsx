@@ -133,7 +133,7 @@ export function RuleEditor({ initial, onSave, onCancel, onDraftChange, saving, s
       </Tabs>
       <div aria-live="polite" data-testid="rule-validation">
         {validation.data?.valid && (
-          <Text size="sm" c="green.9">
+          <Text size="sm" c="teal.9">
             The conditions are valid.
           </Text>
         )}

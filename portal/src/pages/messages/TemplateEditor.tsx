@@ -119,7 +119,7 @@ export function TemplateEditor({ locale, initial, builtIn, settings, canWrite, o
             </Button>
           )}
           {save.isSuccess && text === initial && (
-            <Text size="sm" role="status" c="green.9">
+            <Text size="sm" role="status" c="teal.9">
               Saved.
             </Text>
           )}

@@ -183,7 +183,7 @@ export default function SmsPage() {
             </Button>
           )}
           {save.isSuccess && !dirty && (
-            <Text role="status" size="sm" c="green.9">
+            <Text role="status" size="sm" c="teal.9">
               Saved.
             </Text>
           )}

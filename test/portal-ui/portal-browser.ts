@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -74,9 +75,14 @@ export interface AxeViolation {
   nodes: string[];
 }
 
-/** axe-core on the page as it is now: the serious and critical violations (the bar is none). */
+/**
+ * axe-core on the page as it is now (an open editor, a simulation's result): the serious and critical
+ * violations (the bar is none). axe is evaluated through the DevTools protocol, which the page's CSP
+ * does not govern, rather than as a script tag, which it would refuse.
+ */
 export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: axePath });
+  const hasAxe = await page.evaluate(() => 'axe' in window);
+  if (!hasAxe) await page.evaluate(readFileSync(axePath, 'utf8'));
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: unknown[] }> } }).axe;
     const result = await axe.run(document);
@@ -84,12 +90,18 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
       id: string;
       impact: string | null;
       help: string;
-      nodes: { target: string[] }[];
+      nodes: { target: string[]; failureSummary?: string }[];
     }[];
   });
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+    .map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      // Where, and what axe measured there (a contrast ratio, a missing name), to act on at once.
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`),
+    }));
 }
 
 /**

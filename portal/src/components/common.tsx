@@ -46,7 +46,7 @@ export function CopyField({ label, value }: { label: string; value: string }) {
               onClick={copy}
               aria-label={copied ? `${label} copied` : `Copy ${label}`}
             >
-              <span aria-hidden="true">{copied ? '✓' : '⧉'}</span>
+              {copied ? <CheckIcon /> : <CopyIcon />}
             </ActionIcon>
           </Tooltip>
         )}
@@ -54,6 +54,19 @@ export function CopyField({ label, value }: { label: string; value: string }) {
     </Group>
   );
 }
+
+// Drawn, not a character: '⧉' is missing from common system fonts and showed as an empty box.
+const CopyIcon = () => (
+  <svg aria-hidden="true" width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+    <rect x="9" y="9" width="12" height="12" rx="2" />
+    <path d="M5 15H4a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1h10a1 1 0 0 1 1 1v1" />
+  </svg>
+);
+const CheckIcon = () => (
+  <svg aria-hidden="true" width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+    <path d="M4 12l5 5L20 6" />
+  </svg>
+);
 
 /** A secret or link shown once: the dialog says so, and offers the copy button. */
 export function ShownOnceDialog({

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,28 +8,31 @@ import { Authsignal } from '@authsignal/node';
 import { chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/main.js';
+import { startTwilioFake } from '../test/fakes/twilio.js';
 
 /**
  * Saves a PNG of every portal page into docs/portal/: `npx tsx scripts/portal-screenshots.ts`.
- * It starts a Sigil of its own (SQLite in a temporary directory), seeds a tenant with providers, a
- * template, an action with rules and some tracked actions, and signs in.
- *
- * Signing in needs the portal's session routes (/v1/portal). Where this server has none yet, the
- * script shows the pages on the tenant's management key instead: it adds the key to the browser's
- * Management API calls and answers /v1/portal/me with that tenant. That is a preview of the pages for
- * the docs, never a test; test/portal-ui drives the real sign-in.
+ * It starts a Sigil of its own (SQLite in a temporary directory) and seeds a tenant as an operator
+ * would: an owner account made by `sigil admin create --password-stdin`, a member who accepted an
+ * invitation and one invited, a second management key and a server key being rotated, the Twilio fake
+ * before the development inbox, a template, an action with rules and some tracked actions. Then it
+ * signs in through the sign-in page, with the real session, and visits every page. Add `--axe` to list
+ * serious and critical accessibility violations.
  */
 const CHROMIUM = process.env.SIGIL_CHROMIUM ?? '/usr/bin/chromium';
-const outDir = fileURLToPath(new URL('../docs/portal', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = join(root, 'docs', 'portal');
 const email = 'owner@example.com';
 const password = 'correct horse battery staple';
 
+const masterKey = randomBytes(32).toString('base64');
+const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'sigil-shots-')), 'sigil.db')}`;
 const config = loadConfig({
   NODE_ENV: 'test',
   PORT: '0',
-  SIGIL_MASTER_KEY: randomBytes(32).toString('base64'),
+  SIGIL_MASTER_KEY: masterKey,
   SIGIL_BOOTSTRAP_DEV_TENANT: 'false',
-  DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'sigil-shots-')), 'sigil.db')}`,
+  DATABASE_URL: databaseUrl,
 });
 const server = await startServer(config);
 const tenant = await server.deps.tenantService.create('Acme');
@@ -39,9 +43,53 @@ const call = async (method: string, path: string, body?: unknown) => {
     headers: { authorization: management, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  if (!res.ok) console.warn(`seed: ${method} ${path} answered ${res.status}`);
-  return res;
+  if (!res.ok) throw new Error(`seed: ${method} ${path} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
 };
+
+/** `sigil admin create`, in its own process as an operator runs it, the password on standard input. */
+function adminCreate(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'npx',
+      ['tsx', 'src/cli/index.ts', 'admin', 'create', '--email', email, '--role', 'owner', '--password-stdin'],
+      {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: databaseUrl, SIGIL_MASTER_KEY: masterKey, NODE_ENV: 'test' },
+        stdio: ['pipe', 'inherit', 'inherit'],
+      },
+    );
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`sigil admin create exited ${code}`))));
+    child.stdin.end(password);
+  });
+}
+await adminCreate();
+
+// The team: one member who accepted an invitation, one invitation still open.
+const invited = await call('POST', '/v1/management/invites', { email: 'dev@example.com', role: 'developer' });
+const token = /#\/link\/([^/?#]+)/.exec(String(invited.link))?.[1];
+const redeemed = await fetch(`${server.url}/v1/portal/links/redeem`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ token, password: 'the developer password' }),
+});
+if (!redeemed.ok) throw new Error(`seed: redeeming the invitation answered ${redeemed.status}`);
+await call('POST', '/v1/management/invites', { email: 'support@example.com', role: 'support' });
+
+// Keys: a second management key, and the server key rotated with a day's grace.
+await call('POST', '/v1/management/api-keys', { kind: 'management', name: 'CI deploys' });
+const keys = (await (
+  await fetch(`${server.url}/v1/management/api-keys`, { headers: { authorization: management } })
+).json()) as { keyId: string; kind: string }[];
+const serverKey = keys.find((k) => k.kind === 'server');
+if (serverKey) await call('POST', `/v1/management/api-keys/${serverKey.keyId}/rotate`, { gracePeriodMinutes: 1440 });
+
+// SMS: the Twilio fake first, the development inbox after it.
+const twilio = await startTwilioFake();
+await call('PUT', '/v1/management/sms-providers', {
+  providers: [{ ...twilio.config(), name: 'Twilio' }, { type: 'dev' }],
+});
 await call('PUT', '/v1/management/sms-templates/default', {
   text: 'Your {appName} code is {code}. It expires in {expiresInMinutes} minutes.',
 });
@@ -57,14 +105,14 @@ await call('POST', '/v1/management/action-configurations/signIn/rules', {
   type: 'BLOCK',
   priority: 20,
   isActive: false,
-  conditions: { '!': { in: [{ var: 'ip.location.country.countryCode' }, ['NZ', 'AU']] } },
+  conditions: { and: [{ '!': { in: [{ var: 'ip.location.country.countryCode' }, ['NZ', 'AU']] } }] },
 });
+// Tracked through the rotated server key, which still answers during its day of grace.
 const sdk = new Authsignal({ apiSecretKey: tenant.apiSecretKey, apiUrl: `${server.url}/v1`, retries: 0 });
 for (let i = 0; i < 12; i += 1) {
   await sdk.track({ userId: `user-${i % 5}`, action: i % 3 ? 'signIn' : 'withdraw', attributes: {} });
 }
 
-const hasSessions = server.app.hasRoute({ method: 'POST', url: '/v1/portal/sign-in' });
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   args: ['--headless', '--no-sandbox', '--disable-gpu'],
@@ -72,6 +120,7 @@ const browser = await chromium.launch({
 // CSP is bypassed here only so that --axe can inject axe-core; test/portal-ui checks the CSP.
 const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, bypassCSP: true });
 const axe = process.argv.includes('--axe');
+context.setDefaultTimeout(10_000);
 const page = await context.newPage();
 page.on('pageerror', (err) => console.warn(`page error: ${err.message}`));
 mkdirSync(outDir, { recursive: true });
@@ -83,7 +132,14 @@ const shot = async (name: string, hash: string, ready: (p: Page) => Promise<unkn
     throw new Error(`${name}: the page did not get ready at ${page.url()}`, { cause: err });
   });
   await page.waitForTimeout(400);
-  await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
+  // The whole page in one window as tall as it, so the fixed header and navigation sit where they
+  // belong (a full-page capture of a scrolled page draws them mid-page).
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height: Math.max(860, height) });
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(outDir, `${name}.png`) });
+  await page.setViewportSize({ width: 1280, height: 860 });
   console.log(`docs/portal/${name}.png`);
   if (axe) {
     await page.addScriptTag({ path: fileURLToPath(new URL('../node_modules/axe-core/axe.min.js', import.meta.url)) });
@@ -106,60 +162,63 @@ const shot = async (name: string, hash: string, ready: (p: Page) => Promise<unkn
 };
 
 await shot('sign-in', '/sign-in', (p) => p.getByRole('heading', { name: 'Sign in' }).waitFor());
-if (hasSessions) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-} else {
-  console.warn('No /v1/portal routes on this server: showing the pages on the management key (a preview).');
-  await context.route('**/v1/portal/me', (route) =>
-    route.fulfill({
-      json: {
-        account: { accountId: 'preview', email, mfaEnabled: true },
-        memberships: [{ tenantId: tenant.tenantId, tenantName: 'Acme', role: 'owner' }],
-        csrfToken: 'preview',
-        session: {
-          status: 'signed_in',
-          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-          idleExpiresAt: new Date(Date.now() + 1_800_000).toISOString(),
-        },
-        mfaMandatory: false,
-      },
-    }),
-  );
-  await context.route('**/v1/portal/sessions', (route) => route.fulfill({ json: [] }));
-  await context.route('**/v1/management/**', (route) =>
-    route.continue({ headers: { ...route.request().headers(), authorization: management } }),
-  );
-  // The sign-in page already asked /me (no session); load the app again so it asks the preview.
-  await page.reload();
-}
+await page.getByLabel('Email').fill(email);
+await page.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
+await page.getByRole('button', { name: 'Sign in' }).click();
 const heading = (name: string) => (p: Page) => p.getByRole('heading', { name, level: 1 }).waitFor();
-await shot('actions', '/actions', heading('Actions and rules'));
+await heading('Actions and rules')(page);
+
+await shot('actions', '/actions', async (p) => {
+  await heading('Actions and rules')(p);
+  await p.getByRole('link', { name: 'signIn' }).first().waitFor();
+});
 await shot('action-rules', '/actions/signIn', async (p) => {
   await heading('Action signIn')(p);
-  await p.getByRole('button', { name: 'Edit rule Challenge new devices' }).click();
+  // What turning the inactive rule on would do, before saving it.
+  await p.getByRole('button', { name: 'Edit rule Block outside NZ and AU' }).click();
+  await p.getByRole('switch', { name: 'Active' }).last().check();
+  await p.getByTestId('rule-validation').getByText('The conditions are valid.').waitFor();
+  await p.getByRole('button', { name: 'Run simulation' }).click();
   await p
-    .getByTestId('rule-validation')
-    .getByText(/valid|refuse|Not checked/)
-    .first()
-    .waitFor({ timeout: 3000 })
-    .catch(() => {});
+    .getByTestId('simulation-result')
+    .getByText(/recorded actions would get another outcome/)
+    .waitFor();
 });
-await shot('sms-delivery', '/sms', heading('SMS delivery'));
+await shot('sms-delivery', '/sms', async (p) => {
+  await heading('SMS delivery')(p);
+  await p
+    .getByTestId('provider-0')
+    .getByRole('heading', { name: /Twilio/ })
+    .waitFor();
+  await p.getByLabel('Phone number').fill('+64211234567');
+  await p.getByRole('button', { name: 'Send test SMS' }).click();
+  await p.getByTestId('test-sms-result').waitFor();
+});
 await shot('messages', '/messages', async (p) => {
   await heading('Messages')(p);
-  await p
-    .getByTestId('template-preview')
-    .getByText(/segment|No preview/)
-    .first()
-    .waitFor({ timeout: 3000 })
-    .catch(() => {});
+  await p.getByTestId('segment-count').waitFor();
 });
-await shot('api-keys', '/keys', heading('API keys'));
-await shot('team', '/team', heading('Team'));
-await shot('audit-log', '/audit', heading('Audit log'));
-await shot('account', '/account', heading('Account and security'));
+await shot('api-keys', '/keys', async (p) => {
+  await heading('API keys')(p);
+  await p.getByText('CI deploys').first().waitFor();
+});
+await shot('team', '/team', async (p) => {
+  await heading('Team')(p);
+  await p.getByRole('cell', { name: 'dev@example.com', exact: true }).waitFor();
+});
+await shot('audit-log', '/audit', async (p) => {
+  await heading('Audit log')(p);
+  await p
+    .getByRole('cell', { name: /sms-providers/ })
+    .first()
+    .waitFor();
+});
+await shot('account', '/account', async (p) => {
+  await heading('Account and security')(p);
+  await p.getByRole('button', { name: 'Set up an authenticator' }).click();
+  await p.getByRole('img', { name: /QR code/ }).waitFor();
+});
 
 await browser.close();
+await twilio.close();
 await server.close();

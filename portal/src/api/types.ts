@@ -140,6 +140,8 @@ export interface ProviderTestResult {
   providerMessageId?: string;
   error?: { kind: string; reason: string; message: string };
   attempts: { attempt: number; outcome: string; error: string | null; latencyMs: number }[];
+  /** The result in a sentence, worded by the server (src/modules/sms/plain-words.ts). */
+  message?: string;
 }
 
 export interface TemplateView {

@@ -4,9 +4,10 @@ import { describeError } from '../../api/client';
 import { useApiMutation } from '../../api/hooks';
 import type { ProviderTestResult } from '../../api/types';
 
-/** What the test's answer means, in a sentence. */
-export function describeTest(result: ProviderTestResult): string {
+/** What the test's answer means, in a sentence: the server's own words, with the number of attempts. */
+function describeTest(result: ProviderTestResult): string {
   const tries = `${result.attempts.length} attempt${result.attempts.length === 1 ? '' : 's'}`;
+  if (result.message) return `${result.message} (${tries}.)`;
   if (result.outcome === 'accepted') {
     return `${result.provider} accepted the message${result.providerMessageId ? ` (message ID ${result.providerMessageId})` : ''} after ${tries}. Check the phone.`;
   }

@@ -257,7 +257,10 @@ browserSuite(`portal journeys${chromiumNote}`, () => {
         // Nothing configured it yet: the operator configures it first (default outcome ALLOW).
         await p.page.getByRole('button', { name: 'Configure signIn' }).click();
         // The rule, keyboard only: its name, its outcome, then the condition's variable, operator and value.
-        await p.page.getByRole('button', { name: 'New rule' }).focus();
+        // New rule is disabled until the configuration just created has been read back.
+        const newRule = p.page.getByRole('button', { name: 'New rule' });
+        await expect.poll(() => newRule.isEnabled(), { timeout: 10_000 }).toBe(true);
+        await newRule.focus();
         await p.page.keyboard.press('Enter');
         await p.page.getByLabel('Rule name').focus();
         await p.page.keyboard.type('Block everyone');

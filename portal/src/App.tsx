@@ -17,7 +17,7 @@ const ActionsPage = lazy(() => import('./pages/actions/ActionsPage'));
 const ActionPage = lazy(() => import('./pages/actions/ActionPage'));
 const AuditPage = lazy(() => import('./pages/audit/AuditPage'));
 
-export function PageLoader() {
+function PageLoader() {
   return (
     <Center h="50vh" role="status" aria-label="Loading">
       <Loader />

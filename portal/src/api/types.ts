@@ -144,7 +144,7 @@ export interface ProviderTestResult {
   message?: string;
 }
 
-export interface TemplateView {
+interface TemplateView {
   locale: string;
   text: string;
   builtIn: boolean;

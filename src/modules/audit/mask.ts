@@ -28,8 +28,6 @@ const PHONE_NAME = /^(phonenumber|phone)$/;
 
 const normalise = (name: string) => name.toLowerCase().replace(/[-_]/g, '');
 
-export const isSecretName = (name: string): boolean => SECRET_NAME.test(normalise(name));
-
 /**
  * A deep copy of `value` with every secret masked. `null` stays `null` (a secret that was cleared says
  * nothing), so a reader can still tell "set" from "cleared". Bounded in depth like request bodies.

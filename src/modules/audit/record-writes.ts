@@ -4,7 +4,7 @@ import type { Actor } from '../../http/actor.js';
 import { type AuditLog, auditActor, requestFacts } from './service.js';
 
 /** What a Management API route may say about its audit entries. Most routes need say nothing. */
-export interface AuditRouteOptions {
+interface AuditRouteOptions {
   /** The entry's action, when the one derived from the path would mislead. */
   action?: string;
   /**

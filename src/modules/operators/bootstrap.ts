@@ -1,7 +1,7 @@
 import { provisionOperator } from './accounts.js';
 import type { OperatorContext } from './context.js';
 
-export const DEV_OPERATOR_EMAIL = 'admin@localhost';
+const DEV_OPERATOR_EMAIL = 'admin@localhost';
 
 /**
  * Development only (SIGIL_BOOTSTRAP_DEV_TENANT): the first start with no operator account makes

@@ -5,7 +5,7 @@ import { ROLES } from './roles.js';
 
 /** The contracts of /v1/portal and of the team routes (docs/portal-access.md). */
 
-export const RoleSchema = Type.Union(
+const RoleSchema = Type.Union(
   ROLES.map((r) => Type.Literal(r)),
   { description: 'owner, admin, developer, support or viewer (docs/portal-access.md)' },
 );

@@ -8,7 +8,7 @@ import type { PublicUrls } from '../../public-urls.js';
  * unless it is Secure, has Path=/ and no Domain, so a sibling subdomain cannot plant or widen it. Over
  * plain http (development) browsers refuse Secure cookies, so it is `sigil_portal` without the flag.
  */
-export function sessionCookie(publicUrls: PublicUrls): { name: string; secure: boolean } {
+function sessionCookie(publicUrls: PublicUrls): { name: string; secure: boolean } {
   const secure = publicUrls.base.startsWith('https:');
   return { name: secure ? '__Host-sigil_portal' : 'sigil_portal', secure };
 }

@@ -8,7 +8,7 @@ export const TOUCH_EVERY_MS = 60_000;
 /** One-time links: invitations live 7 days, sign-in links (CLI, development) 24 hours. */
 export const INVITE_TTL_MS = 7 * 24 * 3_600_000;
 export const SIGN_IN_LINK_TTL_MS = 24 * 3_600_000;
-export const MIN_PASSWORD_LENGTH = 12;
+const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 export const RECOVERY_CODE_COUNT = 10;
 

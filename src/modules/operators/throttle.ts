@@ -3,7 +3,7 @@ import { sha256Hex } from '../../lib/crypto.js';
 import type { Counters } from '../limits/counters.js';
 
 /** Failed attempts allowed per window: per account (by email), per IP, and per account for codes. */
-export const THROTTLE = { perAccount: 10, perIp: 50, windowMs: 15 * 60_000 } as const;
+const THROTTLE = { perAccount: 10, perIp: 50, windowMs: 15 * 60_000 } as const;
 
 export interface Budget {
   key: string;

@@ -106,4 +106,4 @@ function recoveryCode(ctx: Pick<Ctx, 'random'>): string {
   return out;
 }
 
-export const normaliseRecoveryCode = (code: string): string => code.toLowerCase().replace(/[^a-z0-9]/g, '');
+const normaliseRecoveryCode = (code: string): string => code.toLowerCase().replace(/[^a-z0-9]/g, '');

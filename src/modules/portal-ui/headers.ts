@@ -8,7 +8,7 @@ import type { FastifyReply } from 'fastify';
  * react-remove-scroll its scroll lock), and hands them the nonce that index.html holds. Style
  * attributes need no 'unsafe-inline': React sets them through the CSSOM, which CSP does not govern.
  */
-export function portalCsp(nonce?: string): string {
+function portalCsp(nonce?: string): string {
   return [
     "default-src 'self'",
     "script-src 'self'",

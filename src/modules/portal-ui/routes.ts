@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { NOT_BUILT_PAGE, newNonce, securePortalReply } from './headers.js';
 
 /** Where `vite build` writes the portal: dist/portal at the repository root, from src/ or dist/src/. */
-export function defaultPortalRoot(): string {
+function defaultPortalRoot(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const up = here.includes(`${join('dist', 'src')}`) ? '../../../..' : '../../..';
   return join(here, up, 'dist', 'portal');

@@ -17,7 +17,7 @@ export const MAX_LIVE_KEYS_PER_KIND = 20;
 /** How often `last_used_at` is written per key and node: often enough to read, rare enough to cost nothing. */
 export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 
-export type ApiKeyStatus = 'active' | 'expiring' | 'revoked' | 'expired';
+type ApiKeyStatus = 'active' | 'expiring' | 'revoked' | 'expired';
 
 /** A key as the Management API lists it: never its secret, nor anything from which to find it. */
 export interface ApiKeyView {
@@ -42,16 +42,10 @@ export function keyHint(kind: ApiKeyKind, secret: string): string {
   return `${KEY_PREFIX[kind]}…${secret.slice(-4)}`;
 }
 
-export function keyStatus(row: Pick<ApiKeyRow, 'revoked_at' | 'expires_at'>, now: number): ApiKeyStatus {
+function keyStatus(row: Pick<ApiKeyRow, 'revoked_at' | 'expires_at'>, now: number): ApiKeyStatus {
   if (row.revoked_at !== null) return 'revoked';
   if (row.expires_at === null) return 'active';
   return row.expires_at > now ? 'expiring' : 'expired';
-}
-
-/** Whether a key still authenticates: not revoked, and its grace period (if any) not over. */
-export function keyIsLive(row: Pick<ApiKeyRow, 'revoked_at' | 'expires_at'>, now: number): boolean {
-  const status = keyStatus(row, now);
-  return status === 'active' || status === 'expiring';
 }
 
 export function keyView(row: ApiKeyRow, now: number): ApiKeyView {

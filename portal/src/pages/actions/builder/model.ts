@@ -70,7 +70,7 @@ export function operatorsFor(type: RuleVariable['type']): Operator[] {
 }
 
 let counter = 0;
-export const newId = (): string => {
+const newId = (): string => {
   counter += 1;
   return `n${counter}`;
 };

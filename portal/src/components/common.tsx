@@ -1,4 +1,17 @@
-import { ActionIcon, Alert, Button, Code, CopyButton, Group, Modal, Stack, Text, Title, Tooltip } from '@mantine/core';
+import {
+  ActionIcon,
+  Alert,
+  Button,
+  type ButtonProps,
+  Code,
+  CopyButton,
+  Group,
+  Modal,
+  Stack,
+  Text,
+  Title,
+  Tooltip,
+} from '@mantine/core';
 import { type ReactNode, useEffect, useRef } from 'react';
 import { describeError } from '../api/client';
 
@@ -118,3 +131,10 @@ export function JsonBlock({ value, label }: { value: unknown; label: string }) {
 
 export const formatTime = (iso: string | null | undefined): string =>
   iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+
+/** The small red button of a destructive row action (remove, revoke, retire, delete). */
+export function DangerButton(
+  props: ButtonProps & { onClick?: () => void; 'aria-label'?: string; children: ReactNode },
+) {
+  return <Button size="xs" variant="subtle" color="red" {...props} />;
+}

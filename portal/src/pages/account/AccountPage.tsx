@@ -1,9 +1,9 @@
-import { Alert, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import { useApiMutation } from '../../api/hooks';
 import type { OwnSession } from '../../api/types';
-import { ErrorNote, formatTime, PageTitle } from '../../components/common';
+import { DangerButton, ErrorNote, formatTime, PageTitle } from '../../components/common';
 import { useSession } from '../../session';
 import { TotpEnrolment } from './TotpEnrolment';
 
@@ -46,15 +46,12 @@ export default function AccountPage() {
               <Group>
                 <Text size="sm">Sign-in asks for a code from your authenticator app.</Text>
                 {!me.mfaMandatory && (
-                  <Button
-                    variant="subtle"
-                    color="red"
-                    size="xs"
+                  <DangerButton
                     loading={removeTotp.isPending}
                     onClick={() => removeTotp.mutate(undefined, { onSuccess: () => void refresh() })}
                   >
                     Turn off
-                  </Button>
+                  </DangerButton>
                 )}
               </Group>
             ) : (
@@ -90,10 +87,7 @@ export default function AccountPage() {
                     <Table.Td>{[s.ipAddress, s.userAgent].filter(Boolean).join(' · ') || '—'}</Table.Td>
                     <Table.Td>
                       {!s.current && (
-                        <Button
-                          size="xs"
-                          variant="subtle"
-                          color="red"
+                        <DangerButton
                           onClick={() =>
                             revoke.mutate(s.sessionId, {
                               onSuccess: () => client.invalidateQueries({ queryKey: ['own-sessions'] }),
@@ -101,7 +95,7 @@ export default function AccountPage() {
                           }
                         >
                           Revoke
-                        </Button>
+                        </DangerButton>
                       )}
                     </Table.Td>
                   </Table.Tr>

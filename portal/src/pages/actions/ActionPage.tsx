@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useApiMutation, useApiQuery } from '../../api/hooks';
 import { type ActionConfig, OUTCOMES, type Outcome, type Rule } from '../../api/types';
-import { ErrorNote, PageTitle } from '../../components/common';
+import { DangerButton, ErrorNote, PageTitle } from '../../components/common';
 import { SortableList } from '../../components/SortableList';
 import { useSession } from '../../session';
 import { type RuleDraft, RuleEditor } from './RuleEditor';
@@ -168,16 +168,13 @@ export default function ActionPage() {
                   >
                     Edit
                   </Button>
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    color="red"
+                  <DangerButton
                     disabled={!canWrite}
                     onClick={() => deleteRule.mutate(rule.ruleId)}
                     aria-label={`Delete rule ${rule.name}`}
                   >
                     Delete
-                  </Button>
+                  </DangerButton>
                 </Group>
               </Group>
             )}

@@ -2,7 +2,7 @@ import { Badge, Button, Group, NumberInput, Paper, Select, Stack, Table, Text, T
 import { type FormEvent, useState } from 'react';
 import { useApiMutation, useApiQuery } from '../../api/hooks';
 import type { ApiKey, TenantInfo } from '../../api/types';
-import { CopyField, ErrorNote, formatTime, PageTitle, ShownOnceDialog } from '../../components/common';
+import { CopyField, DangerButton, ErrorNote, formatTime, PageTitle, ShownOnceDialog } from '../../components/common';
 import { useSession } from '../../session';
 import { SigningKeys } from './SigningKeys';
 
@@ -130,16 +130,13 @@ export default function KeysPage() {
                       >
                         Rotate
                       </Button>
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
+                      <DangerButton
                         disabled={!canWrite}
                         onClick={() => revoke.mutate(k.keyId)}
                         aria-label={`Revoke ${k.name}`}
                       >
                         Revoke
-                      </Button>
+                      </DangerButton>
                     </Group>
                   )}
                 </Table.Td>

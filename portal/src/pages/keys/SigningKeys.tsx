@@ -1,7 +1,7 @@
 import { Badge, Button, Group, Stack, Table, Title } from '@mantine/core';
 import { useApiMutation, useApiQuery } from '../../api/hooks';
 import type { SigningKey } from '../../api/types';
-import { ErrorNote, formatTime } from '../../components/common';
+import { DangerButton, ErrorNote, formatTime } from '../../components/common';
 
 /** The ES256 keys that sign Sigil's tokens: rotate to a new one (old ones still verify), retire old ones. */
 export function SigningKeys({ canWrite }: { canWrite: boolean }) {
@@ -58,16 +58,13 @@ export function SigningKeys({ canWrite }: { canWrite: boolean }) {
               <Table.Td>{formatTime(k.createdAt)}</Table.Td>
               <Table.Td>
                 {k.status === 'active' && !k.current && (
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    color="red"
+                  <DangerButton
                     disabled={!canWrite}
                     onClick={() => retire.mutate(k.keyId)}
                     aria-label={`Retire ${k.keyId}`}
                   >
                     Retire
-                  </Button>
+                  </DangerButton>
                 )}
               </Table.Td>
             </Table.Tr>

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { describeError } from '../../api/client';
 import { useApiMutation, useApiQuery } from '../../api/hooks';
 import type { ProviderConfig, ProviderHealth, ProviderSchema } from '../../api/types';
-import { CopyField, ErrorNote, PageTitle } from '../../components/common';
+import { CopyField, DangerButton, ErrorNote, PageTitle } from '../../components/common';
 import { SortableList } from '../../components/SortableList';
 import { useSession } from '../../session';
 import { ProviderForm } from './ProviderForm';
@@ -113,15 +113,12 @@ export default function SmsPage() {
                           {BREAKER[state.breaker].words}
                         </Badge>
                       )}
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
+                      <DangerButton
                         disabled={!canWrite}
                         onClick={() => update(drafts.filter((d) => d.key !== draft.key))}
                       >
                         Remove
-                      </Button>
+                      </DangerButton>
                     </Group>
                   </Group>
                   {state?.lastError && !dirty && (

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { ROLES } from '../../../../src/modules/operators/roles.js';
 import { useApiMutation, useApiQuery } from '../../api/hooks';
 import type { Invite, Member, Role } from '../../api/types';
-import { ErrorNote, formatTime, PageTitle, ShownOnceDialog } from '../../components/common';
+import { DangerButton, ErrorNote, formatTime, PageTitle, ShownOnceDialog } from '../../components/common';
 import { useSession } from '../../session';
 import { CreateTenant } from './CreateTenant';
 
@@ -95,16 +95,13 @@ export default function TeamPage() {
                 <Table.Td>{formatTime(m.joinedAt)}</Table.Td>
                 <Table.Td>
                   {m.accountId !== me?.account.accountId && (
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
+                    <DangerButton
                       disabled={!canWrite}
                       onClick={() => remove.mutate(m.accountId)}
                       aria-label={`Remove ${m.email}`}
                     >
                       Remove
-                    </Button>
+                    </DangerButton>
                   )}
                 </Table.Td>
               </Table.Tr>
@@ -169,16 +166,13 @@ export default function TeamPage() {
                   <Table.Td>{i.role}</Table.Td>
                   <Table.Td>{formatTime(i.expiresAt)}</Table.Td>
                   <Table.Td>
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
+                    <DangerButton
                       disabled={!canWrite}
                       onClick={() => cancel.mutate(i.inviteId)}
                       aria-label={`Cancel the invitation of ${i.email}`}
                     >
                       Cancel
-                    </Button>
+                    </DangerButton>
                   </Table.Td>
                 </Table.Tr>
               ))}

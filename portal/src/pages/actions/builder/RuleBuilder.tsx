@@ -1,5 +1,6 @@
 import { Button, Fieldset, Group as Row, SegmentedControl, Select, Stack, TextInput } from '@mantine/core';
 import type { RuleVariable } from '../../../api/types';
+import { DangerButton } from '../../../components/common';
 import {
   type Condition,
   catalogueEntry,
@@ -101,11 +102,7 @@ function GroupEditor({ group, depth, catalogue, disabled, onChange, onRemove, re
           >
             Add group
           </Button>
-          {onRemove && (
-            <Button size="xs" variant="subtle" color="red" onClick={onRemove}>
-              Remove group
-            </Button>
-          )}
+          {onRemove && <DangerButton onClick={onRemove}>Remove group</DangerButton>}
         </Row>
       </Stack>
     </Fieldset>
@@ -194,9 +191,9 @@ function ConditionEditor({
           onChange={(e) => onChange({ ...condition, value: e.currentTarget.value })}
         />
       )}
-      <Button size="xs" variant="subtle" color="red" onClick={onRemove} aria-label={`Remove ${position}`}>
+      <DangerButton onClick={onRemove} aria-label={`Remove ${position}`}>
         Remove
-      </Button>
+      </DangerButton>
     </Row>
   );
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,27 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/main.js';
-import { type CliResult, childEnv, root, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { databases } from '../helpers/databases.js';
 import { PortalClient } from './portal-client.js';
-
-/** `sigil <args>` with `input` piped to its standard input, as `printf %s "$PW" | sigil …` does. */
-function runCliWithInput(args: string[], env: Record<string, string>, input: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/cli/index.ts', ...args], { cwd: root, env: childEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 const tokenOf = (link: string) => link.split('/link/')[1] ?? '';
 
@@ -67,7 +48,7 @@ describe.each(databases)('sigil admin create and the development account ($name)
     expect(out.link).toMatch(/\/portal\/#\/link\/[A-Za-z0-9_-]{43}$/);
     expect(Date.parse(out.linkExpiresAt) - Date.now()).toBeGreaterThan(23.9 * 3_600_000);
 
-    const piped = await runCliWithInput(
+    const piped = await runCli(
       ['admin', 'create', '--email', 'second@example.com', '--role', 'admin', '--password-stdin', '--json'],
       env,
       'a password from stdin\n',
@@ -106,7 +87,7 @@ describe.each(databases)('sigil admin create and the development account ($name)
     expect(several.stderr).toMatch(/--tenant/);
     const badRole = await runCli(['admin', 'create', '--email', 'a@example.com', '--role', 'emperor'], env);
     expect(badRole.code).not.toBe(0);
-    const short = await runCliWithInput(
+    const short = await runCli(
       ['admin', 'create', '--email', 'a@example.com', '--role', 'owner', '--tenant', one.tenantId, '--password-stdin'],
       env,
       'short',

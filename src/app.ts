@@ -8,6 +8,7 @@ import { installOpenApi } from './http/openapi.js';
 import { operationsRoutes } from './http/operations.js';
 import { actionManagementRoutes } from './modules/actions/management-routes.js';
 import { actionRoutes } from './modules/actions/routes.js';
+import { activityRoutes } from './modules/activity/routes.js';
 import { ruleToolRoutes } from './modules/actions/rule-tools-routes.js';
 import { auditWrites } from './modules/audit/record-writes.js';
 import { auditLogRoutes } from './modules/audit/routes.js';
@@ -96,6 +97,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(auditLogRoutes, { deps });
           await management.register(keyRoutes, { deps });
           await management.register(teamRoutes, { deps });
+          await management.register(activityRoutes, { deps });
         },
         { prefix: '/management' },
       );

@@ -7,6 +7,7 @@ import { Keyring } from './lib/crypto.js';
 import { cryptoRandom, type Random } from './lib/random.js';
 import { ActionConfigService } from './modules/actions/config-service.js';
 import { ActionConfigStore } from './modules/actions/config-store.js';
+import { type ActivityReads, createActivityReads } from './modules/activity/reads.js';
 import { DeviceStore } from './modules/actions/device-store.js';
 import { ActionStore } from './modules/actions/store.js';
 import { AuditLog } from './modules/audit/service.js';
@@ -74,6 +75,8 @@ export interface Deps {
   deviceStore: DeviceStore;
   smsStore: SmsStore;
   limitsStore: LimitsStore;
+  /** The activity pages' reads (issue 11), each on its own module's tables. */
+  activityReads: ActivityReads;
   /** The counters behind every limit: Redis with REDIS_URL, else the database. */
   counters: Counters;
   /** Conversion-based prefix blocking, on the same counters. */
@@ -227,6 +230,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     deviceStore: stores.devices,
     smsStore: stores.sms,
     limitsStore: stores.limits,
+    activityReads: createActivityReads(db),
     counters,
     adaptive: new AdaptivePrefixDefence(counters, clock),
     smsPolicies: new SmsPolicyService(stores.limits, clock, config.authCacheTtlMs, config.otp.maxSendsPerNumberPerHour),

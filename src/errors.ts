@@ -58,6 +58,11 @@ export const errorCatalogue = {
     meaning: 'The request conflicts with the current state (already exists, changed meanwhile).',
     message: 'The request conflicts with the current state. Try again.',
   },
+  action_not_in_review: {
+    status: 409,
+    meaning: 'A review decision for an action that is no longer REVIEW_REQUIRED (decided or changed meanwhile).',
+    message: 'This action is not awaiting review.',
+  },
   payload_too_large: {
     status: 413,
     meaning: 'The request body is over the size limit.',

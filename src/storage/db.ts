@@ -14,6 +14,7 @@ import * as operators from './migrations/008_operators.js';
 import * as apiKeyLifecycle from './migrations/009_api_key_lifecycle.js';
 import * as auditLog from './migrations/010_audit_log.js';
 import * as actionOutcomes from './migrations/011_action_outcomes.js';
+import * as activity from './migrations/012_activity.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -92,6 +93,7 @@ const migrations: Record<string, Migration> = {
   '009_api_key_lifecycle': apiKeyLifecycle,
   '010_audit_log': auditLog,
   '011_action_outcomes': actionOutcomes,
+  '012_activity': activity,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

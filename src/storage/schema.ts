@@ -37,6 +37,7 @@ export interface Database {
   limit_counters: LimitCounterRow;
   sms_decisions: SmsDecisionRow;
   sms_decision_triggers: SmsDecisionTriggerRow;
+  challenge_wrong_codes: ChallengeWrongCodeRow;
   audit_log: AuditLogRow;
   operator_accounts: OperatorAccountRow;
   operator_memberships: OperatorMembershipRow;
@@ -96,6 +97,8 @@ export interface UserRow {
   locale: string | null;
   created_at: number;
   updated_at: number;
+  /** Migration 012: the number's digits reversed, for "ends in 1234" searches on an index. */
+  phone_reversed?: string | null;
 }
 
 export interface AuthenticatorRow {
@@ -108,6 +111,8 @@ export interface AuthenticatorRow {
   created_at: number;
   verified_at: number;
   last_verified_at: number;
+  /** Migration 012: the number's digits reversed, for "ends in 1234" searches on an index. */
+  phone_reversed?: string | null;
 }
 
 export interface ActionRow {
@@ -251,6 +256,8 @@ export interface ActionStateChangeRow {
   /** What moved it: rules, challenge, verification, api, ... */
   reason: string;
   at: number;
+  /** Migration 012: who decided a change made by hand (`operator:<email>`, `key:<id>`); null otherwise. */
+  actor?: string | null;
 }
 
 /** An app that holds sessions: its ID is the access token's `aud`, and it fixes the token lifetimes. */
@@ -330,4 +337,13 @@ export interface SmsDecisionTriggerRow {
   defence: string;
   mode: string;
   retry_after_ms: number;
+}
+
+/** Migration 012: one wrong code submitted to a challenge (the challenge row keeps only the count). */
+export interface ChallengeWrongCodeRow {
+  tenant_id: string;
+  challenge_id: string;
+  /** The challenge's attempt count after this submission. */
+  attempt: number;
+  at: number;
 }

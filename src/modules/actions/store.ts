@@ -86,12 +86,20 @@ export class ActionStore {
   async setState(
     tenantId: string,
     idempotencyKey: string,
-    change: { event: ActionEvent; now: number; verificationMethod?: string },
+    change: {
+      event: ActionEvent;
+      now: number;
+      verificationMethod?: string;
+      /** Who decided, for a change made by hand (migration 012): `operator:<email>`, `key:<id>`. */
+      actor?: string;
+      /** Only from this state, checked by the same UPDATE (the review queue: only REVIEW_REQUIRED). */
+      onlyFrom?: string;
+    },
   ): Promise<boolean> {
     const state = targetOf(change.event);
     const from = movableFrom(change.event);
     if (!state || from.length === 0) return false;
-    const query = this.db
+    let query = this.db
       .updateTable('actions')
       .set({
         state,
@@ -102,8 +110,9 @@ export class ActionStore {
       .where('tenant_id', '=', tenantId)
       .where('idempotency_key', '=', idempotencyKey)
       .where('state', 'in', from);
+    if (change.onlyFrom) query = query.where('state', '=', change.onlyFrom);
     const changed = Number((await query.executeTakeFirst()).numUpdatedRows) > 0;
-    if (changed) await this.recordState(tenantId, idempotencyKey, state, change.event.reason, change.now);
+    if (changed) await this.recordState(tenantId, idempotencyKey, state, change.event.reason, change.now, change.actor);
     return changed;
   }
 
@@ -254,10 +263,17 @@ export class ActionStore {
     await this.db.deleteFrom('actions').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
   }
 
-  private async recordState(tenantId: string, key: string, state: string, reason: StateReason, at: number) {
+  private async recordState(
+    tenantId: string,
+    key: string,
+    state: string,
+    reason: StateReason,
+    at: number,
+    actor?: string,
+  ) {
     await this.db
       .insertInto('action_state_changes')
-      .values({ tenant_id: tenantId, idempotency_key: key, state, reason, at })
+      .values({ tenant_id: tenantId, idempotency_key: key, state, reason, at, ...(actor ? { actor } : {}) })
       .execute();
   }
 }

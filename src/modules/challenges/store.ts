@@ -165,8 +165,24 @@ export class ChallengeStore {
       .executeTakeFirst();
   }
 
+  /** One wrong code submitted (migration 012), with the attempt count it made, for the action's timeline. */
+  async recordWrongCode(tenantId: string, challengeId: string, attempt: number, at: number): Promise<void> {
+    await this.db
+      .insertInto('challenge_wrong_codes')
+      .values({ tenant_id: tenantId, challenge_id: challengeId, attempt, at })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
   /** Deletes the user's challenges (deleteUser, in its transaction). */
   async deleteForUser(tenantId: string, userId: string): Promise<void> {
+    await this.db
+      .deleteFrom('challenge_wrong_codes')
+      .where('tenant_id', '=', tenantId)
+      .where('challenge_id', 'in', (eb) =>
+        eb.selectFrom('challenges').select('id').where('tenant_id', '=', tenantId).where('user_id', '=', userId),
+      )
+      .execute();
     await this.db.deleteFrom('challenges').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
   }
 }

@@ -55,7 +55,10 @@ export async function verifyChallenge(
       return { isVerified: false, failureReason: VERIFICATION_FAILURE.maxAttempts };
     }
     if (row.expires_at <= now || row.failed_reason !== null) return invalidOrExpired;
-    if (!codeMatches(d.keyring.otpKey, row.id, req.verificationCode, row.code_hash)) return invalidOrExpired;
+    if (!codeMatches(d.keyring.otpKey, row.id, req.verificationCode, row.code_hash)) {
+      await tx.challenges.recordWrongCode(tenantId, row.id, row.attempts, now); // the timeline's wrong codes
+      return invalidOrExpired;
+    }
     if (!(await tx.challenges.markVerified(tenantId, row.id, now))) return invalidOrExpired;
     await tx.actions.setState(tenantId, row.idempotency_key, {
       event: { reason: 'verified' },

@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/db.js';
 import type { AuthenticatorRow, UserRow } from '../../storage/schema.js';
+import { withPhoneReversed } from './search.js';
 
 export type UserPatch = Partial<Omit<UserRow, 'tenant_id' | 'user_id' | 'created_at' | 'updated_at'>>;
 
@@ -25,7 +26,8 @@ export class UserStore {
   }
 
   /** Creates the user if needed and applies `patch`; one statement, so concurrent first sights cannot collide. */
-  async upsert(tenantId: string, userId: string, patch: UserPatch, now: number): Promise<UserRow> {
+  async upsert(tenantId: string, userId: string, given: UserPatch, now: number): Promise<UserRow> {
+    const patch = withPhoneReversed(given);
     return this.db
       .insertInto('users')
       .values({
@@ -81,10 +83,11 @@ export class UserStore {
   async upsertAuthenticator(row: AuthenticatorRow): Promise<AuthenticatorRow> {
     return this.db
       .insertInto('authenticators')
-      .values(row)
+      .values(withPhoneReversed(row))
       .onConflict((oc) =>
         oc.columns(['tenant_id', 'user_id', 'verification_method']).doUpdateSet({
           phone_number: row.phone_number,
+          phone_reversed: withPhoneReversed(row).phone_reversed ?? null,
           email: row.email,
           verified_at: row.verified_at,
           last_verified_at: row.last_verified_at,

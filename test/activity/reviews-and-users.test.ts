@@ -1,3 +1,4 @@
+import { AuthScope } from '@authsignal/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.js';
 import { type ManagementClient, management } from '../helpers/management.js';
@@ -83,7 +84,7 @@ describe.each(databases)('users, activity, action detail and reviews ($name)', (
       action: 'enroll',
       userId,
       phoneNumber: userPhone,
-      scope: 'add:authenticators',
+      scope: AuthScope.addAuthenticators,
     });
     await t.sdk.verify({ challengeId, verificationCode: await t.lastCode(userPhone) });
     const body = await get(`/users/${userId}`);

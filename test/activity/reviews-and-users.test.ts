@@ -95,6 +95,30 @@ describe.each(databases)('users, activity, action detail and reviews ($name)', (
     expect(missing.body).toMatchObject({ error: 'not_found', errorCode: 'not_found' });
   });
 
+  it("finds a user by their authenticator's last digits; deletes the authenticator (audited)", async () => {
+    const other = `${userId}-auth`;
+    const number = phone();
+    const { challengeId } = await t.sdk.challenge({
+      verificationMethod: 'SMS',
+      action: 'enroll',
+      userId: other,
+      phoneNumber: number,
+      scope: AuthScope.addAuthenticators,
+    });
+    await t.sdk.verify({ challengeId, verificationCode: await t.lastCode(number) });
+    await t.sdk.updateUser({ userId: other, attributes: { displayName: 'No number of its own' } });
+    const found = await get(`/users?query=${number.slice(-6)}`);
+    expect(found.users.map((u: Body) => u.userId)).toContain(other);
+    const [authenticator] = (await get(`/users/${other}`)).authenticators;
+    const path = `/users/${other}/authenticators/${authenticator.authenticatorId}`;
+    expect((await api.request('DELETE', path)).status).toBe(200);
+    expect((await get(`/users/${other}`)).authenticators).toEqual([]);
+    expect((await api.request('DELETE', path)).status).toBe(404);
+    const entry = (await get('/audit-log')).entries.find((e: Body) => e.path.endsWith(path) && e.status === 200);
+    expect(entry.before.authenticators).toHaveLength(1);
+    expect(entry.after.authenticators).toEqual([]);
+  });
+
   it('lists the user activity newest first, actions and challenges, with IP, device and rules', async () => {
     const tracked = await review();
     const body = await get(`/users/${userId}/activity`);

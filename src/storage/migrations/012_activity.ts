@@ -8,7 +8,7 @@ import { type Kysely, sql } from 'kysely';
  * - `users.phone_reversed` and `authenticators.phone_reversed`: the number's digits reversed, so "ends in
  *   1234" is a prefix range (`>= '4321' AND < '4321:'`) on a plain index, on SQLite and PostgreSQL alike.
  * - indexes for every list the portal pages: users newest first, users by lower(email), actions by state for
- *   the review queue. Actions and challenges by user and time exist (actions_user, challenges_user).
+ *   the review queue, actions and challenges by user and time with the keyset's tie-breaker.
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -40,6 +40,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
   await db.schema.createIndex('users_newest').on('users').columns(['tenant_id', 'created_at', 'user_id']).execute();
   await sql`CREATE INDEX users_email_lower ON users (tenant_id, lower(email))`.execute(db);
+  // The keyset's tie-breaker in the index, so a user's page stops after `limit` rows on PostgreSQL too.
+  await db.schema
+    .createIndex('actions_user_keyset')
+    .on('actions')
+    .columns(['tenant_id', 'user_id', 'created_at', 'idempotency_key'])
+    .execute();
+  await db.schema
+    .createIndex('challenges_user_keyset')
+    .on('challenges')
+    .columns(['tenant_id', 'user_id', 'created_at', 'id'])
+    .execute();
   await db.schema
     .createIndex('actions_state_time')
     .on('actions')
@@ -56,6 +67,8 @@ function reversedDigits(phone: string): string | null {
 // biome-ignore lint/suspicious/noExplicitAny: see above.
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('actions_state_time').execute();
+  await db.schema.dropIndex('challenges_user_keyset').execute();
+  await db.schema.dropIndex('actions_user_keyset').execute();
   await db.schema.dropIndex('users_email_lower').execute();
   await db.schema.dropIndex('users_newest').execute();
   for (const table of ['users', 'authenticators'] as const) {

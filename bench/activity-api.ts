@@ -35,8 +35,8 @@ async function seed(url: string, schema: string | undefined, tenantId: string) {
   const started = Date.now();
   const { db } = await openDatabase({ url, schema });
   const batches = async <T>(count: number, make: (i: number) => T, insert: (rows: T[]) => Promise<unknown>) => {
-    for (let done = 0; done < count; done += 2000) {
-      await insert(Array.from({ length: Math.min(2000, count - done) }, (_, i) => make(done + i)));
+    for (let done = 0; done < count; done += 1000) {
+      await insert(Array.from({ length: Math.min(1000, count - done) }, (_, i) => make(done + i)));
     }
   };
   await batches<UserRow>(

@@ -115,14 +115,15 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
     it(
       'drives sign-ins and a review through the SDK and the Twilio fake',
       needs([], async () => {
+        const configs = management(t.apiUrl, t.tenant.managementSecretKey);
         const providers = await api.request<{ providers: { receiptUrl?: string }[] }>('PUT', '/sms-providers', {
           providers: [twilio.config()],
         });
         expect(providers.status).toBe(200);
         const receiptUrl = providers.body.providers[0]?.receiptUrl ?? '';
-        await api.createConfig('signIn', 'CHALLENGE');
-        await api.createConfig('withdraw', 'ALLOW');
-        await api.createRule('withdraw', {
+        await configs.createConfig('signIn', 'CHALLENGE');
+        await configs.createConfig('withdraw', 'ALLOW');
+        await configs.createRule('withdraw', {
           name: 'Review withdrawals',
           type: 'REVIEW',
           priority: 1,
@@ -346,6 +347,10 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
       needs([['GET', '/v1/management/dev/inbox']], async () => {
         await p.page.goto(`${t.server.url}/portal/#/inbox`);
         await heading(p.page, 'Development inbox');
+        await p.page
+          .getByRole('navigation', { name: 'Portal' })
+          .getByRole('link', { name: 'Development inbox' })
+          .waitFor();
         expect(await seriousA11yViolationsOf(p.page)).toEqual([]);
         expect(await p.cspViolations()).toEqual([]);
         expect(p.errors).toEqual([]);

@@ -96,7 +96,11 @@ export default function ActionDetailPage() {
                 {d.challenges.map((c) => (
                   <Stack key={c.challengeId} gap={4}>
                     <Text size="sm">
-                      <Anchor component={Link} to={`/activity/challenges/${encodeURIComponent(c.challengeId)}`}>
+                      <Anchor
+                        underline="always"
+                        component={Link}
+                        to={`/activity/challenges/${encodeURIComponent(c.challengeId)}`}
+                      >
                         Code to {c.phoneNumber}
                       </Anchor>
                       {` · sent ${formatTime(c.createdAt)} · ${c.attempts} of ${c.maxAttempts} attempts`}

@@ -52,7 +52,12 @@ export function EventTimeline({
             {linkChallenges && e.challengeId && (
               <>
                 {' · '}
-                <Anchor size="xs" component={Link} to={`/activity/challenges/${encodeURIComponent(e.challengeId)}`}>
+                <Anchor
+                  size="xs"
+                  underline="always"
+                  component={Link}
+                  to={`/activity/challenges/${encodeURIComponent(e.challengeId)}`}
+                >
                   challenge {e.challengeId}
                 </Anchor>
               </>
@@ -93,10 +98,10 @@ function EventDetails({ event: e }: { event: TimelineEvent }) {
       {rows.length > 0 && (
         <Text size="sm" component="dl" className="sigil-details">
           {rows.map(([k, v]) => (
-            <span key={k}>
+            <div key={k} style={{ display: 'inline-block' }}>
               <dt style={{ display: 'inline', fontWeight: 600 }}>{k}: </dt>
               <dd style={{ display: 'inline', margin: '0 12px 0 0' }}>{v}</dd>
-            </span>
+            </div>
           ))}
         </Text>
       )}

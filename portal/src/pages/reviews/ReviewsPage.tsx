@@ -79,7 +79,6 @@ export default function ReviewsPage() {
                   <Group gap="xs" wrap="nowrap">
                     <Button
                       size="xs"
-                      color="teal"
                       aria-label={`Approve ${r.actionCode} ${r.idempotencyKey}`}
                       loading={busy === `${r.idempotencyKey}:approve`}
                       disabled={busy !== null}

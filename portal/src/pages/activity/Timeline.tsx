@@ -106,7 +106,7 @@ function EventDetails({ event: e }: { event: TimelineEvent }) {
         </Text>
       )}
       {receipts.length > 0 && (
-        <Table mt={4} withTableBorder fz="xs" maw={560} data-testid="receipts">
+        <Table mt={4} withTableBorder fz="xs" maw={560} captionSide="top" data-testid="receipts">
           <Table.Caption>Delivery receipts</Table.Caption>
           <Table.Thead>
             <Table.Tr>

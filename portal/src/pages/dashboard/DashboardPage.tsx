@@ -92,8 +92,8 @@ export default function DashboardPage() {
               />
             }
             series={[
-              { key: 'sent', label: 'Sent', colour: '#1c7ed6' },
-              { key: 'verified', label: 'Verified', colour: '#7048e8' },
+              { key: 'sent', label: 'Sent', colour: '#1c7ed6', chart: false },
+              { key: 'verified', label: 'Verified', colour: '#7048e8', chart: false },
               { key: 'conversion', label: 'Conversion', colour: '#f08c00', format: percent },
             ]}
           />
@@ -142,7 +142,7 @@ export default function DashboardPage() {
             keyLabel="Day"
             rows={day?.rows ?? []}
             series={[
-              { key: 'segments', label: 'Segments', colour: '#868e96' },
+              { key: 'segments', label: 'Segments', colour: '#868e96', chart: false },
               { key: 'estimatedCost', label: 'Estimated cost', colour: '#1c7ed6', format: money },
             ]}
             empty="Nothing sent in this range."

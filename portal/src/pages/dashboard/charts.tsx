@@ -18,6 +18,8 @@ export interface Series {
   label: string;
   colour: string;
   format?: (n: number | null) => string;
+  /** false: in the table only (a count beside a ratio would flatten the ratio's bars). */
+  chart?: false;
 }
 
 const plain = (n: number | null) => (n === null ? '—' : String(n));
@@ -61,20 +63,22 @@ export function ChartCard({
               <YAxis fontSize={11} allowDecimals={series.some((s) => s.format)} />
               <Tooltip />
               <Legend />
-              {series.map((s) =>
-                kind === 'bar' ? (
-                  <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.colour} isAnimationActive={false} />
-                ) : (
-                  <Line
-                    key={s.key}
-                    dataKey={s.key}
-                    name={s.label}
-                    stroke={s.colour}
-                    strokeWidth={2}
-                    isAnimationActive={false}
-                  />
-                ),
-              )}
+              {series
+                .filter((s) => s.chart !== false)
+                .map((s) =>
+                  kind === 'bar' ? (
+                    <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.colour} isAnimationActive={false} />
+                  ) : (
+                    <Line
+                      key={s.key}
+                      dataKey={s.key}
+                      name={s.label}
+                      stroke={s.colour}
+                      strokeWidth={2}
+                      isAnimationActive={false}
+                    />
+                  ),
+                )}
             </Chart>
           </ResponsiveContainer>
         </div>

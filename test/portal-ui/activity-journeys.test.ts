@@ -50,6 +50,7 @@ interface Flow {
   idempotencyKey: string;
   challengeId?: string;
   why: string;
+  phone?: string;
 }
 
 interface WhyReply {
@@ -137,7 +138,7 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
         expect(
           (await t.sdk.verify({ challengeId: alice.challengeId ?? '', verificationCode: aliceCode })).isVerified,
         ).toBe(true);
-        flows.alice = { userId: 'alice', ...alice, why: 'verified' };
+        flows.alice = { userId: 'alice', ...alice, why: 'verified', phone: alicePhone };
         accepted += 1;
         verified += 1;
 
@@ -201,6 +202,10 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
         await table.getByRole('link', { name: 'alice', exact: true }).waitFor();
         await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
         expect(await seriousA11yViolationsOf(p.page)).toEqual([]);
+        // The last four digits of her number find her too (her SMS authenticator's number).
+        await p.page.getByLabel('User ID, email or phone number').fill(flows.alice?.phone?.slice(-4) ?? '');
+        await p.page.getByRole('button', { name: 'Search' }).click();
+        await expect.poll(() => table.locator('tbody tr').first().textContent()).toContain('alice');
         await table.getByRole('link', { name: 'alice', exact: true }).click();
         await heading(p.page, 'User alice');
         const activity = p.page.getByTestId('activity');

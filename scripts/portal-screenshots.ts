@@ -15,7 +15,8 @@ import { startTwilioFake } from '../test/fakes/twilio.js';
  * It starts a Sigil of its own (SQLite in a temporary directory) and seeds a tenant as an operator
  * would: an owner account made by `sigil admin create --password-stdin`, a member who accepted an
  * invitation and one invited, a second management key and a server key being rotated, the Twilio fake
- * before the development inbox, a template, an action with rules and some tracked actions. Then it
+ * before the development inbox, a template, an action with rules and some tracked actions, SMS
+ * sign-ins (verified, a wrong code, a number Twilio refuses) and a payout held for review. Then it
  * signs in through the sign-in page, with the real session, and visits every page. Add `--axe` to list
  * serious and critical accessibility violations.
  */
@@ -112,6 +113,30 @@ const sdk = new Authsignal({ apiSecretKey: tenant.apiSecretKey, apiUrl: `${serve
 for (let i = 0; i < 12; i += 1) {
   await sdk.track({ userId: `user-${i % 5}`, action: i % 3 ? 'signIn' : 'withdraw', attributes: {} });
 }
+
+// Activity for the issue 11 pages: sign-ins by SMS (verified, a wrong code, refused by Twilio) and a
+// withdrawal held for review.
+await call('POST', '/v1/management/action-configurations', { actionCode: 'payout', defaultUserActionResult: 'REVIEW' });
+const shotIds: { challengeId?: string; idempotencyKey?: string } = {};
+for (const [i, to] of ['+64211234567', '+64211234568', '+64211000001'].entries()) {
+  const userId = `user-${i}`;
+  const tracked = await sdk.track({ userId, action: 'signIn', attributes: { ipAddress: '203.0.113.7' } });
+  const challenged = await sdk
+    .challenge({
+      verificationMethod: 'SMS',
+      action: 'signIn',
+      userId,
+      phoneNumber: to,
+      idempotencyKey: tracked.idempotencyKey,
+    })
+    .catch(() => null);
+  if (!challenged?.challengeId) continue;
+  const text = twilio.messages.find((m) => m.to === to)?.text ?? '';
+  const code = i === 0 ? (/\b(\d{6})\b/.exec(text)?.[1] ?? '') : '000000';
+  await sdk.verify({ challengeId: challenged.challengeId, verificationCode: code }).catch(() => null);
+  if (i === 1) Object.assign(shotIds, { challengeId: challenged.challengeId, idempotencyKey: tracked.idempotencyKey });
+}
+await sdk.track({ userId: 'user-4', action: 'payout', attributes: {} });
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -218,6 +243,36 @@ await shot('account', '/account', async (p) => {
   await p.getByRole('button', { name: 'Set up an authenticator' }).click();
   await p.getByRole('img', { name: /QR code/ }).waitFor();
 });
+
+// Issue 11: activity pages (they need the activity and msglog routes).
+await shot('dashboard', '/dashboard', async (p) => {
+  await heading('Dashboard')(p);
+  await p.getByTestId('dashboard-totals').waitFor();
+});
+await shot('users', '/users', async (p) => {
+  await heading('Users')(p);
+  await p.getByRole('link', { name: 'user-1', exact: true }).waitFor();
+});
+await shot('user', '/users/user-1', async (p) => {
+  await heading('User user-1')(p);
+  await p.getByTestId('activity').getByRole('link').first().waitFor();
+});
+await shot('action-detail', `/activity/actions/${encodeURIComponent(shotIds.idempotencyKey ?? '')}`, async (p) => {
+  await heading('Action signIn')(p);
+  await p.getByTestId('timeline').waitFor();
+});
+await shot('challenge-why', `/activity/challenges/${encodeURIComponent(shotIds.challengeId ?? '')}`, async (p) => {
+  await p.getByTestId('why-sentence').waitFor();
+});
+await shot('review-queue', '/reviews', async (p) => {
+  await heading('Review queue')(p);
+  await p.getByTestId('review-row').first().waitFor();
+});
+await shot('message-log', '/message-log', async (p) => {
+  await heading('Message log')(p);
+  await p.getByTestId('message-row').first().waitFor();
+});
+await shot('dev-inbox', '/inbox', (p) => heading('Development inbox')(p));
 
 await browser.close();
 await twilio.close();

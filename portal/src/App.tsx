@@ -16,6 +16,15 @@ const MessagesPage = lazy(() => import('./pages/messages/MessagesPage'));
 const ActionsPage = lazy(() => import('./pages/actions/ActionsPage'));
 const ActionPage = lazy(() => import('./pages/actions/ActionPage'));
 const AuditPage = lazy(() => import('./pages/audit/AuditPage'));
+const UsersPage = lazy(() => import('./pages/users/UsersPage'));
+const UserPage = lazy(() => import('./pages/users/UserPage'));
+const ActionDetailPage = lazy(() => import('./pages/activity/ActionDetailPage'));
+const ChallengePage = lazy(() => import('./pages/activity/ChallengePage'));
+const ReviewsPage = lazy(() => import('./pages/reviews/ReviewsPage'));
+const MessageLogPage = lazy(() => import('./pages/message-log/MessageLogPage'));
+// recharts is most of this chunk: it loads only when the dashboard opens.
+const DashboardPage = lazy(() => import('./pages/dashboard/DashboardPage'));
+const InboxPage = lazy(() => import('./pages/inbox/InboxPage'));
 
 function PageLoader() {
   return (
@@ -40,6 +49,12 @@ function RequireSession({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/** Configuration roles land on their actions; support and viewers without config:read on users. */
+function Landing() {
+  const { may } = useSession();
+  return <Navigate to={may('config:read') ? '/actions' : '/users'} replace />;
+}
+
 const router = createHashRouter([
   { path: '/sign-in', element: page(<SignInPage />) },
   { path: '/link/:token', element: page(<LinkPage />) },
@@ -51,7 +66,7 @@ const router = createHashRouter([
       </RequireSession>
     ),
     children: [
-      { index: true, element: <Navigate to="/actions" replace /> },
+      { index: true, element: <Landing /> },
       { path: 'account', element: page(<AccountPage />) },
       { path: 'team', element: page(<TeamPage />) },
       { path: 'keys', element: page(<KeysPage />) },
@@ -60,7 +75,15 @@ const router = createHashRouter([
       { path: 'actions', element: page(<ActionsPage />) },
       { path: 'actions/:actionCode', element: page(<ActionPage />) },
       { path: 'audit', element: page(<AuditPage />) },
-      { path: '*', element: <Navigate to="/actions" replace /> },
+      { path: 'users', element: page(<UsersPage />) },
+      { path: 'users/:userId', element: page(<UserPage />) },
+      { path: 'activity/actions/:idempotencyKey', element: page(<ActionDetailPage />) },
+      { path: 'activity/challenges/:challengeId', element: page(<ChallengePage />) },
+      { path: 'reviews', element: page(<ReviewsPage />) },
+      { path: 'message-log', element: page(<MessageLogPage />) },
+      { path: 'dashboard', element: page(<DashboardPage />) },
+      { path: 'inbox', element: page(<InboxPage />) },
+      { path: '*', element: <Landing /> },
     ],
   },
 ]);

@@ -220,3 +220,217 @@ export interface SimulationResult {
   notReconstructed: string[];
   tookMs: number;
 }
+
+// ---- Issue 11: users, activity, reviews, message log, dashboards (contracts: /v1/management) ----
+
+export interface UserSummary {
+  userId: string;
+  email: string | null;
+  phoneNumber: string | null;
+  displayName: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UserDetail {
+  user: UserSummary & {
+    emailVerified: boolean;
+    phoneNumberVerified: boolean;
+    username: string | null;
+    custom: Record<string, unknown> | null;
+  };
+  authenticators: {
+    authenticatorId: string;
+    verificationMethod: string;
+    phoneNumber: string | null;
+    email: string | null;
+    createdAt: string;
+    verifiedAt: string | null;
+    lastVerifiedAt: string | null;
+  }[];
+}
+
+export interface ActivityItem {
+  kind: 'action' | 'challenge';
+  at: string;
+  actionCode: string;
+  idempotencyKey: string | null;
+  challengeId: string | null;
+  state: string;
+  ipAddress: string | null;
+  country: string | null;
+  deviceId: string | null;
+  userAgent: string | null;
+  ruleIds: string[];
+  phoneNumber: string | null;
+}
+
+export type WhyCode =
+  | 'refused_by_sigil'
+  | 'refused_by_vendor'
+  | 'failed_by_carrier'
+  | 'delivered_not_entered'
+  | 'sent_not_entered'
+  | 'entered_wrongly'
+  | 'expired'
+  | 'verified'
+  | 'pending';
+
+export interface Why {
+  code: WhyCode;
+  sentence: string;
+}
+
+export interface Receipt {
+  status: string;
+  vendorStatus: string;
+  errorCode: string | null;
+  at: string;
+}
+
+/** One event of an action's or challenge's timeline; the fields beyond `summary` depend on `kind`. */
+export interface TimelineEvent {
+  at: string;
+  kind:
+    | 'state_change'
+    | 'code_sent'
+    | 'send_refused'
+    | 'wrong_code'
+    | 'verified'
+    | 'validated'
+    | 'review_decision'
+    | 'expired';
+  challengeId: string | null;
+  summary: string;
+  state?: string;
+  reason?: string;
+  decidedBy?: string | null;
+  attempt?: number;
+  provider?: string;
+  outcome?: string;
+  vendorError?: string | null;
+  latencyMs?: number;
+  receipts?: Receipt[];
+  defence?: string;
+  mode?: string;
+  attemptNumber?: number;
+  decision?: 'approved' | 'rejected';
+}
+
+export interface ActionDetail {
+  action: {
+    idempotencyKey: string;
+    userId: string | null;
+    actionCode: string;
+    state: string;
+    outcome: string | null;
+    createdAt: string;
+    updatedAt: string;
+    validatedAt: string | null;
+    ipAddress: string | null;
+    country: string | null;
+    deviceId: string | null;
+    userAgent: string | null;
+    attributes: Record<string, unknown>;
+  };
+  rules: { ruleId: string; name: string; type: string; matched: boolean; deciding: boolean }[];
+  challenges: {
+    challengeId: string;
+    phoneNumber: string;
+    createdAt: string;
+    expiresAt: string;
+    attempts: number;
+    maxAttempts: number;
+    verifiedAt: string | null;
+    why: Why;
+  }[];
+  timeline: TimelineEvent[];
+}
+
+export interface ChallengeDetail {
+  challenge: {
+    challengeId: string;
+    idempotencyKey: string;
+    userId: string | null;
+    actionCode: string;
+    phoneNumber: string;
+    createdAt: string;
+    expiresAt: string;
+    attempts: number;
+    maxAttempts: number;
+    verifiedAt: string | null;
+    failedReason: string | null;
+  };
+  why: Why;
+  timeline: TimelineEvent[];
+}
+
+export interface ReviewItem {
+  idempotencyKey: string;
+  userId: string | null;
+  actionCode: string;
+  createdAt: string;
+  ipAddress: string | null;
+  country: string | null;
+  deviceId: string | null;
+  userAgent: string | null;
+  ruleIds: string[];
+}
+
+export type MessageStatus = 'sent' | 'delivered' | 'failed' | 'refused';
+
+export interface MessageRow {
+  id: string;
+  at: string;
+  phoneNumber: string;
+  country: string | null;
+  prefix: string | null;
+  provider: string | null;
+  status: MessageStatus;
+  vendorError: string | null;
+  reason: string | null;
+  challengeId: string | null;
+  userId: string | null;
+  segments: number | null;
+}
+
+export interface SummaryFigures {
+  sent: number;
+  delivered: number;
+  failed: number;
+  refused: number;
+  verified: number;
+  conversion: number;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  segments: number;
+  estimatedCost: number | null;
+}
+
+export type SummaryGroupBy = 'day' | 'country' | 'prefix' | 'provider';
+
+export interface SmsSummary {
+  from: string;
+  to: string;
+  groupBy: SummaryGroupBy;
+  currency: string | null;
+  rows: (SummaryFigures & { key: string })[];
+  totals: SummaryFigures;
+  failuresByReason: { reason: string; count: number }[];
+  refusalsByLimit: { defence: string; count: number }[];
+}
+
+export interface ActionOutcomes {
+  from: string;
+  to: string;
+  groupBy: 'day' | 'action';
+  rows: { key: string; ALLOW: number; CHALLENGE_REQUIRED: number; REVIEW_REQUIRED: number; BLOCK: number }[];
+}
+
+export interface InboxMessage {
+  tenantId: string;
+  challengeId: string;
+  to: string;
+  body: string;
+  createdAt: string;
+}

@@ -1,12 +1,19 @@
 import { AppShell, Burger, Button, Group, Menu, NavLink, Select, Text, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { useQuery } from '@tanstack/react-query';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router-dom';
-import { api } from '../api/client';
+import { ApiError, api } from '../api/client';
+import { tenantKey } from '../api/hooks';
 import type { Permission } from '../api/types';
 import { useSession } from '../session';
 
 /** The pages in the navigation, each shown to the roles whose permission can read it. */
-const PAGES: { to: string; label: string; permission: Permission }[] = [
+const PAGES: { to: string; label: string; permission: Permission; devOnly?: boolean }[] = [
+  { to: '/dashboard', label: 'Dashboard', permission: 'activity:read' },
+  { to: '/users', label: 'Users', permission: 'activity:read' },
+  { to: '/reviews', label: 'Review queue', permission: 'activity:read' },
+  { to: '/message-log', label: 'Message log', permission: 'activity:read' },
+  { to: '/inbox', label: 'Development inbox', permission: 'activity:read', devOnly: true },
   { to: '/actions', label: 'Actions and rules', permission: 'config:read' },
   { to: '/sms', label: 'SMS delivery', permission: 'config:read' },
   { to: '/messages', label: 'Messages', permission: 'config:read' },
@@ -21,6 +28,7 @@ export function Shell() {
   const location = useLocation();
   const navigate = useNavigate();
   const enrolling = me?.session.status === 'mfa_enrolment_required';
+  const development = useDevelopmentInbox(!!membership && may('activity:read'));
 
   const signOut = async () => {
     try {
@@ -82,7 +90,7 @@ export function Shell() {
             Set up your authenticator to continue.
           </Text>
         ) : (
-          PAGES.filter((p) => may(p.permission)).map((p) => (
+          PAGES.filter((p) => may(p.permission) && (!p.devOnly || development)).map((p) => (
             <NavLink
               key={p.to}
               component={RouterLink}
@@ -106,4 +114,24 @@ export function Shell() {
       </AppShell.Main>
     </AppShell>
   );
+}
+
+/** Whether the server runs in development: only then does it have the inbox (elsewhere it answers 404). */
+function useDevelopmentInbox(enabled: boolean): boolean {
+  const probe = useQuery({
+    queryKey: tenantKey('/v1/management/dev/inbox?limit=1'),
+    queryFn: async () => {
+      try {
+        await api.get('/v1/management/dev/inbox?limit=1');
+        return true;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return false;
+        throw err;
+      }
+    },
+    enabled,
+    staleTime: Number.POSITIVE_INFINITY,
+    retry: false,
+  });
+  return probe.data === true;
 }

@@ -18,6 +18,7 @@ import { clientRoutes } from './modules/client/routes.js';
 import { hostedUiRoutes } from './modules/hosted-ui/routes.js';
 import { limitsManagementRoutes } from './modules/limits/management-routes.js';
 import { limitsReportRoutes } from './modules/limits/report-routes.js';
+import { metricsRoutes } from './modules/metrics/routes.js';
 import { portalRoutes } from './modules/operators/routes.js';
 import { teamRoutes } from './modules/operators/team-routes.js';
 import { portalUiRoutes } from './modules/portal-ui/routes.js';
@@ -61,6 +62,13 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   // One line per failed request; URLs are logged without their query, which can hold phone numbers.
   app.addHook('onResponse', (req, reply, done) => {
+    // The route pattern, never the raw URL (which holds IDs); unmatched requests share one label.
+    deps.metrics.httpRequest(
+      req.routeOptions.url ?? 'unmatched',
+      req.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     if (reply.statusCode >= 400) {
       req.log.info({ method: req.method, path: req.url.split('?')[0], status: reply.statusCode }, 'request failed');
     }
@@ -68,6 +76,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   await app.register(operationsRoutes, { deps });
+  await app.register(metricsRoutes, { deps });
   await app.register(hostedUiRoutes, { deps });
   await app.register(portalUiRoutes, {});
   await app.register(

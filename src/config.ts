@@ -35,6 +35,8 @@ export interface Config {
   bootstrapDevTenant: boolean;
   /** Portal accounts must use TOTP: one without it may only enrol until it has (SIGIL_PORTAL_REQUIRE_MFA). */
   portalRequireMfa: boolean;
+  /** `GET /metrics` (SIGIL_METRICS, default on) and its optional bearer token (SIGIL_METRICS_TOKEN). */
+  metrics: { enabled: boolean; token: string | undefined };
   /** Cache of API-key lookups; a revoked key stops working on every node within this time. */
   authCacheTtlMs: number;
   otp: {
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     transactionGuard: bool(env, 'SIGIL_TRANSACTION_GUARD', dev),
     bootstrapDevTenant: bool(env, 'SIGIL_BOOTSTRAP_DEV_TENANT', dev),
     portalRequireMfa: bool(env, 'SIGIL_PORTAL_REQUIRE_MFA', false),
+    metrics: { enabled: bool(env, 'SIGIL_METRICS', true), token: env.SIGIL_METRICS_TOKEN?.trim() || undefined },
     authCacheTtlMs: int(env, 'SIGIL_AUTH_CACHE_TTL_MS', 5_000, 0, 60_000),
     otp: {
       length: int(env, 'SIGIL_OTP_LENGTH', 6, 6, 10),

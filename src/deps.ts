@@ -18,6 +18,7 @@ import { type Counters, DatabaseCounters, RedisCounters } from './modules/limits
 import type { AdaptiveDefence } from './modules/limits/guard.js';
 import { SmsPolicyService } from './modules/limits/policy-service.js';
 import { LimitsStore } from './modules/limits/store.js';
+import { Metrics } from './modules/metrics/metrics.js';
 import { OperatorAccountStore } from './modules/operators/account-store.js';
 import { PortalOperatorAuthenticator } from './modules/operators/authenticator.js';
 import type { OperatorContext } from './modules/operators/context.js';
@@ -96,6 +97,8 @@ export interface Deps {
   operators: OperatorContext;
   /** The Management API's portal-session authentication. */
   operatorAuth: OperatorAuthenticator;
+  /** Prometheus metrics on this app's own registry (src/modules/metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -179,13 +182,16 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
       random,
     ),
   };
+  const metrics = new Metrics(config.metrics.enabled);
   const smsDispatcher = new SmsDispatcher(smsProviders, providerContext, clock, random, logger, {
+    metrics,
     timeoutMs: config.sms.timeoutMs,
     attemptsPerProvider: config.sms.attemptsPerProvider,
     sendBudgetMs: config.sms.sendBudgetMs,
     breakerFailures: config.sms.breakerFailures,
     breakerCooldownMs: config.sms.breakerCooldownMs,
   });
+  metrics.watchBreakers(smsDispatcher);
   const userService = new UserService(stores.users, transaction, clock, random);
   // Every command ends within commandTimeout, queued or sent: a Redis that is down, unreachable or hung
   // (it accepts the connection and never answers) fails the limit check, and the guard answers 503.
@@ -245,6 +251,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     auditLog: new AuditLog(new AuditStore(db), clock, random),
     operators,
     operatorAuth: new PortalOperatorAuthenticator(operators),
+    metrics,
     close: async () => {
       redis?.disconnect();
       await opened.db.destroy();

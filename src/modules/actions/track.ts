@@ -7,6 +7,7 @@ import type { Random } from '../../lib/random.js';
 import type { PublicUrls } from '../../public-urls.js';
 import type { ActionRow, AuthenticatorRow } from '../../storage/schema.js';
 import type { UnitOfWork } from '../../storage/transactions.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { formatScopes, requestScopes } from '../tokens/scopes.js';
 import type { TokenService } from '../tokens/service.js';
 import type { UserService } from '../users/service.js';
@@ -29,6 +30,7 @@ export interface TrackDeps {
   userService: Pick<UserService, 'upsertSeen' | 'authenticatorRecords'>;
   tokenService: Pick<TokenService, 'sign'>;
   transaction: UnitOfWork<{ actions: ActionStore }>;
+  metrics?: Pick<Metrics, 'trackOutcome'>;
 }
 
 export interface TrackAttributes {
@@ -132,6 +134,7 @@ export async function trackAction(
   // Two concurrent retries with one new idempotencyKey: the first insert wins and both answer with it.
   // The action and its first history row, together.
   const created = await d.transaction((tx) => tx.actions.insertIfAbsent(row, 'rules'));
+  if (created) d.metrics?.trackOutcome(actionCode, state);
   const action = created ? { ...row, validated_at: null } : await d.actionStore.get(tenantId, row.idempotency_key);
   if (!action) throw new Error('the tracked action vanished');
   return respond(d, tenantId, userId, actionCode, action, scope, authenticators);

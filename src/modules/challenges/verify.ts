@@ -5,6 +5,7 @@ import { normalisePhone } from '../../lib/phone.js';
 import type { UnitOfWork } from '../../storage/transactions.js';
 import type { ActionStore } from '../actions/store.js';
 import { type GuardDeps, guardSubmission, submissionSucceeded } from '../limits/guard.js';
+import { verificationResult } from '../metrics/results.js';
 import { enrollmentScopes, grantedScopes } from '../tokens/scopes.js';
 import type { UserService } from '../users/service.js';
 import type { UserStore } from '../users/store.js';
@@ -71,6 +72,7 @@ export async function verifyChallenge(
     }
     return { isVerified: true, phoneNumber: row.phone_number, verificationMethod: 'SMS' };
   });
+  d.metrics?.otpVerification(verificationResult(result, target.expires_at, now));
   if (result?.isVerified) await submissionSucceeded(d, { tenantId, phone });
   return result ?? invalidOrExpired; // no result: already verified, and a code is accepted once
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { NormalisedPhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { SmsDecisionRow, SmsDecisionTriggerRow } from '../../storage/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { type Count, type Counters, counterKey } from './counters.js';
 import { destinationRefusal, digitsOf, isSafeListed, prefixGroup } from './destination.js';
 import { type Defence, type SmsPolicy, windowMs } from './policy.js';
@@ -31,6 +32,7 @@ export interface GuardDeps {
   smsPolicies: Pick<SmsPolicyService, 'get'>;
   limitsStore: Pick<LimitsStore, 'recordDecision'>;
   adaptive?: AdaptiveDefence | undefined;
+  metrics?: Pick<Metrics, 'limitRefusal' | 'otpVerification'>;
 }
 
 export interface SendRequest {
@@ -136,6 +138,7 @@ export async function guardSend(d: GuardDeps, req: SendRequest): Promise<SendVer
   if (enforced.length > 0) {
     const refused = sendDecision(req, decisionId, now, 'refused', triggers, policy);
     await counted(d.limitsStore.recordDecision(refused.row, refused.triggers));
+    d.metrics?.limitRefusal((enforced[0] as Trigger).defence);
     throw refusal(enforced);
   }
   return { kind: 'send', decision: sendDecision(req, decisionId, now, 'allowed', triggers, policy) };
@@ -195,6 +198,7 @@ export async function guardSubmission(
     triggers,
     policy,
   });
+  if (enforced.length > 0) d.metrics?.limitRefusal((enforced[0] as Trigger).defence);
   if (enforced.length > 0) throw refusal(enforced);
 }
 

@@ -15,6 +15,7 @@ import type { Clock } from '../../lib/clock.js';
 import { maskPhone } from '../../lib/phone.js';
 import type { Random } from '../../lib/random.js';
 import type { SmsSendRow } from '../../storage/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ProviderConfig, SmsConfigService } from './config-service.js';
 import { providerDefinition } from './providers/index.js';
 import {
@@ -33,6 +34,8 @@ export interface DispatchOptions {
   sendBudgetMs: number;
   breakerFailures: number;
   breakerCooldownMs: number;
+  /** Counts each attempt and its duration (src/modules/metrics). */
+  metrics?: Pick<Metrics, 'smsSendAttempt'>;
   /** Waits between retries; injected so that tests control time. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -59,6 +62,7 @@ const MAX_BREAKERS = 10_000;
 /** A provider's breaker and what its last failure was, for `GET /v1/management/sms-providers/health`. */
 interface Breaker {
   policy: CircuitBreakerPolicy;
+  provider: string;
   openedAt?: number;
   lastFailureAt?: number;
   /** The failure's reason word (auth_failed, http_503, timeout): never the vendor's text, which may echo a number. */
@@ -237,6 +241,20 @@ export class SmsDispatcher {
     });
   }
 
+  /** Every breaker of this process, for the metrics gauge. */
+  breakerStates(): { provider: string; state: BreakerHealth['breaker'] }[] {
+    const cooled = (b: Breaker) => Date.now() - (b.openedAt ?? 0) >= this.options.breakerCooldownMs;
+    return [...this.breakers.values()].map((b) => ({
+      provider: b.provider,
+      state:
+        b.policy.state === CircuitState.Closed
+          ? 'closed'
+          : b.policy.state === CircuitState.Open && !cooled(b)
+            ? 'open'
+            : 'half_open',
+    }));
+  }
+
   private breakerKey(tenantId: string, index: number, config: ProviderConfig): string {
     // Keyed by the config itself, so that fixing a provider's credentials starts a fresh breaker.
     let digest = this.configDigests.get(config);
@@ -260,7 +278,7 @@ export class SmsDispatcher {
           breaker: new ConsecutiveBreaker(this.options.breakerFailures),
         },
       );
-      const entry: Breaker = { policy };
+      const entry: Breaker = { policy, provider: config.type };
       policy.onBreak(() => {
         entry.openedAt = Date.now(); // the breaker's own clock
         this.logger.warn(
@@ -290,6 +308,7 @@ export class SmsDispatcher {
     started: number,
   ): SmsSendRow {
     const now = this.clock.now();
+    this.options.metrics?.smsSendAttempt(message.tenantId, provider, outcome, Math.max(0, now - started) / 1000);
     return {
       id: this.random.uuid(),
       tenant_id: message.tenantId,

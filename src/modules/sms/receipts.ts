@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import type { Random } from '../../lib/random.js';
 import type { PublicUrls } from '../../public-urls.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SmsConfigService } from './config-service.js';
 import { providerDefinition } from './providers/index.js';
 import { type DeliveryReceipt, type InboundReceipt, ReceiptRefused } from './providers/provider.js';
@@ -16,6 +17,7 @@ export interface ReceiptDeps {
   publicUrls: PublicUrls;
   smsProviders: SmsConfigService;
   smsStore: SmsStore;
+  metrics?: Pick<Metrics, 'deliveryReceipt'>;
 }
 
 /** A receipt as it reached `POST /v1/sms-receipts/:type/:tenantId/:token`. */
@@ -57,9 +59,7 @@ export async function acceptReceipt(
     }
     throw new ApiError('invalid_request', 'The receipt could not be read', { cause: err });
   }
-  const stored = await recordReceipts(d.smsStore, req.tenantId, req.type, receipts, d.clock.now(), () =>
-    d.random.uuid(),
-  );
+  const stored = await recordReceipts(d, req.tenantId, req.type, receipts, d.clock.now(), () => d.random.uuid());
   return { received: receipts.length, stored };
 }
 
@@ -70,7 +70,7 @@ export async function acceptReceipt(
  * (a fast vendor) is not lost.
  */
 async function recordReceipts(
-  store: SmsStore,
+  { smsStore: store, metrics }: Pick<ReceiptDeps, 'smsStore' | 'metrics'>,
   tenantId: string,
   provider: string,
   receipts: DeliveryReceipt[],
@@ -91,6 +91,7 @@ async function recordReceipts(
       receivedAt: now,
     });
     if (inserted) stored++;
+    if (inserted) metrics?.deliveryReceipt(r.status);
   }
   return stored;
 }

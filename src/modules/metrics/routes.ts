@@ -7,7 +7,8 @@ import { ApiError } from '../../errors.js';
 export const metricsRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   if (!deps.config.metrics.enabled) return;
   const token = deps.config.metrics.token;
-  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+  const description = 'Prometheus metrics in text format (docs/operations.md); a bearer token when one is set.';
+  app.get('/metrics', { schema: { tags: ['Operations'], description } }, async (req, reply) => {
     if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
       throw new ApiError('unauthorized', 'A valid metrics bearer token is required');
     }

@@ -221,7 +221,7 @@ export interface SimulationResult {
   tookMs: number;
 }
 
-// ---- Issue 11: users, activity, reviews, message log, dashboards (contracts: /v1/management) ----
+// ---- Issue 11: users, activity, reviews, the development inbox (contracts: /v1/management) ----
 
 export interface UserSummary {
   userId: string;
@@ -375,56 +375,6 @@ export interface ReviewItem {
   deviceId: string | null;
   userAgent: string | null;
   ruleIds: string[];
-}
-
-export type MessageStatus = 'sent' | 'delivered' | 'failed' | 'refused';
-
-export interface MessageRow {
-  id: string;
-  at: string;
-  phoneNumber: string;
-  country: string | null;
-  prefix: string | null;
-  provider: string | null;
-  status: MessageStatus;
-  vendorError: string | null;
-  reason: string | null;
-  challengeId: string | null;
-  userId: string | null;
-  segments: number | null;
-}
-
-export interface SummaryFigures {
-  sent: number;
-  delivered: number;
-  failed: number;
-  refused: number;
-  verified: number;
-  conversion: number;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
-  segments: number;
-  estimatedCost: number | null;
-}
-
-export type SummaryGroupBy = 'day' | 'country' | 'prefix' | 'provider';
-
-export interface SmsSummary {
-  from: string;
-  to: string;
-  groupBy: SummaryGroupBy;
-  currency: string | null;
-  rows: (SummaryFigures & { key: string })[];
-  totals: SummaryFigures;
-  failuresByReason: { reason: string; count: number }[];
-  refusalsByLimit: { defence: string; count: number }[];
-}
-
-export interface ActionOutcomes {
-  from: string;
-  to: string;
-  groupBy: 'day' | 'action';
-  rows: { key: string; ALLOW: number; CHALLENGE_REQUIRED: number; REVIEW_REQUIRED: number; BLOCK: number }[];
 }
 
 export interface InboxMessage {

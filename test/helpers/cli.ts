@@ -6,7 +6,7 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * The parent's environment without any Sigil configuration, so that only what a test passes configures
- * the child (npx keeps its PATH, proxy and cache settings).
+ * the child (it keeps its PATH, proxy and cache settings).
  */
 export function childEnv(env: Record<string, string>): Record<string, string> {
   const inherited = Object.entries(process.env).filter(
@@ -29,7 +29,9 @@ export interface CliResult {
  */
 export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/cli/index.ts', ...args], {
+    // node with tsx's loader, not `npx tsx`: npx adds an npm start-up and two processes to every call,
+    // seconds each on a loaded two-core machine, where a suite of CLI calls then overran its timeout.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
       cwd: root,
       env: childEnv(env),
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { runCli } from '../helpers/cli.js';
 import { databases } from '../helpers/databases.js';
 import { phone, startTestServer, type TestServer } from '../helpers/server.js';
 
-describe.each(databases)('rotating token-signing keys ($name)', (db) => {
+describe.each(databases)('rotating token-signing keys ($name)', { timeout: 120_000 }, (db) => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer(db);

@@ -15,6 +15,7 @@ import * as apiKeyLifecycle from './migrations/009_api_key_lifecycle.js';
 import * as auditLog from './migrations/010_audit_log.js';
 import * as actionOutcomes from './migrations/011_action_outcomes.js';
 import * as activity from './migrations/012_activity.js';
+import * as messageLog from './migrations/013_message_log.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
@@ -94,6 +95,7 @@ const migrations: Record<string, Migration> = {
   '010_audit_log': auditLog,
   '011_action_outcomes': actionOutcomes,
   '012_activity': activity,
+  '013_message_log': messageLog,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -24,6 +24,7 @@ export interface Database {
   sms_provider_configs: SmsProviderConfigRow;
   sms_sends: SmsSendRow;
   sms_receipts: SmsReceiptRow;
+  sms_prices: SmsPriceRow;
   sms_message_settings: SmsMessageSettingsRow;
   dev_inbox: DevInboxRow;
   action_configurations: ActionConfigurationRow;
@@ -182,6 +183,30 @@ export interface SmsSendRow {
   error: string | null;
   latency_ms: number;
   created_at: number;
+  /** ISO 3166 alpha-2 and calling code + two digits, from the send's decision record (migration 013). */
+  country: string | null;
+  prefix: string | null;
+  user_id: string | null;
+  /** SMS parts of the message; null for attempts stored before migration 013. */
+  segments: number | null;
+  /** sent | delivered | failed: failed at the vendor, or by the carrier's final receipt. */
+  status: string;
+  /** When the final receipt came (delivery latency is status_at - created_at). */
+  status_at: number | null;
+  /** The final receipt's error code or vendor status, when it failed. */
+  status_reason: string | null;
+  /** Set on the challenge's last accepted attempt when its code is verified. */
+  verified_at: number | null;
+}
+
+/** A tenant's optional price table for the dashboard's estimated cost (migration 013). */
+export interface SmsPriceRow {
+  tenant_id: string;
+  currency: string;
+  /** JSON: ISO 3166 alpha-2 → price of one segment. */
+  per_segment: string;
+  default_price: number | null;
+  updated_at: number;
 }
 
 export interface SmsReceiptRow {

@@ -65,4 +65,16 @@ export class ChallengeActivityQueries {
       .orderBy('attempt')
       .execute();
   }
+
+  /** Each challenge's number, by ID: the message log's rows carry none of their own. */
+  async phonesOf(tenantId: string, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('challenges')
+      .select(['id', 'phone_number'])
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(rows.map((r) => [r.id, r.phone_number]));
+  }
 }

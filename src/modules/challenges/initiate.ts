@@ -140,8 +140,8 @@ export async function initiateChallenge(
       { reason: outcome.ok ? 'challenge_sent' : 'delivery_failed' },
     );
     await tx.challenges.insert({ ...row, failed_reason: outcome.ok ? null : outcome.error.code });
-    await tx.sms.recordAttempts(outcome.attempts);
     const { row: decision, triggers } = verdict.decision;
+    await tx.sms.recordAttempts(outcome.attempts, decision);
     await tx.limits.recordDecision({ ...decision, provider: outcome.provider ?? null }, triggers);
   });
   if (!outcome.ok) throw outcome.error;
@@ -190,8 +190,8 @@ async function resendChallenge(
   await d.transaction(async (tx) => {
     // An undelivered code must never be accepted: the challenge stays failed until a resend succeeds.
     if (!outcome.ok) await tx.challenges.markFailed(tenantId, challengeId, outcome.error.code);
-    await tx.sms.recordAttempts(outcome.attempts);
     const { row: decision, triggers } = verdict.decision;
+    await tx.sms.recordAttempts(outcome.attempts, decision);
     await tx.limits.recordDecision({ ...decision, provider: outcome.provider ?? null }, triggers);
   });
   if (!outcome.ok) throw outcome.error;

@@ -6,6 +6,7 @@ import type { UnitOfWork } from '../../storage/transactions.js';
 import type { ActionStore } from '../actions/store.js';
 import { type GuardDeps, guardSubmission, submissionSucceeded } from '../limits/guard.js';
 import { verificationResult } from '../metrics/results.js';
+import type { SmsStore } from '../sms/store.js';
 import { enrollmentScopes, grantedScopes } from '../tokens/scopes.js';
 import type { UserService } from '../users/service.js';
 import type { UserStore } from '../users/store.js';
@@ -17,7 +18,7 @@ export interface VerifyDeps extends GuardDeps {
   keyring: Keyring;
   challengeStore: ChallengeStore;
   userService: Pick<UserService, 'enrollSms'>;
-  transaction: UnitOfWork<{ challenges: ChallengeStore; actions: ActionStore; users: UserStore }>;
+  transaction: UnitOfWork<{ challenges: ChallengeStore; actions: ActionStore; users: UserStore; sms: SmsStore }>;
 }
 
 export type VerifyResponse =
@@ -61,6 +62,7 @@ export async function verifyChallenge(
       return invalidOrExpired;
     }
     if (!(await tx.challenges.markVerified(tenantId, row.id, now))) return invalidOrExpired;
+    await tx.sms.markVerified(tenantId, row.id, now); // the dashboard's conversion
     await tx.actions.setState(tenantId, row.idempotency_key, {
       event: { reason: 'verified' },
       now,

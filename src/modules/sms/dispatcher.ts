@@ -25,6 +25,7 @@ import {
   type SmsProvider,
   SmsSendError,
 } from './providers/provider.js';
+import { measure } from './templates/segments.js';
 
 export interface DispatchOptions {
   /** Per request. */
@@ -320,6 +321,15 @@ export class SmsDispatcher {
       error,
       latency_ms: Math.max(0, now - started),
       created_at: now,
+      // The destination's country and prefix come from the send's decision record (SmsStore.recordAttempts).
+      country: null,
+      prefix: null,
+      user_id: message.userId,
+      segments: measure(message.body).segments,
+      status: outcome === 'accepted' ? 'sent' : 'failed',
+      status_at: null,
+      status_reason: null,
+      verified_at: null,
     };
   }
 }

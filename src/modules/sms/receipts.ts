@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Keyring } from '../../lib/crypto.js';
 import type { Random } from '../../lib/random.js';
 import type { PublicUrls } from '../../public-urls.js';
+import type { UnitOfWork } from '../../storage/transactions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SmsConfigService } from './config-service.js';
 import { providerDefinition } from './providers/index.js';
@@ -17,6 +18,7 @@ export interface ReceiptDeps {
   publicUrls: PublicUrls;
   smsProviders: SmsConfigService;
   smsStore: SmsStore;
+  transaction: UnitOfWork<{ sms: SmsStore }>;
   metrics?: Pick<Metrics, 'deliveryReceipt'>;
 }
 
@@ -70,7 +72,7 @@ export async function acceptReceipt(
  * (a fast vendor) is not lost.
  */
 async function recordReceipts(
-  { smsStore: store, metrics }: Pick<ReceiptDeps, 'smsStore' | 'metrics'>,
+  { transaction, metrics }: Pick<ReceiptDeps, 'transaction' | 'metrics'>,
   tenantId: string,
   provider: string,
   receipts: DeliveryReceipt[],
@@ -79,7 +81,7 @@ async function recordReceipts(
 ): Promise<number> {
   let stored = 0;
   for (const r of receipts) {
-    const inserted = await store.insertReceipt({
+    const receipt = {
       id: uuid(),
       tenantId,
       provider,
@@ -89,9 +91,26 @@ async function recordReceipts(
       errorCode: r.errorCode === undefined ? null : storable(r.errorCode, 100),
       dedupeKey: storable(r.dedupeKey, 300),
       receivedAt: now,
+    };
+    // The receipt and its attempt's status (what the message log and dashboard read) commit together.
+    const inserted = await transaction(async (tx) => {
+      if (!(await tx.sms.insertReceipt(receipt))) return false;
+      if (r.status !== 'sent') {
+        await tx.sms.applyFinalReceipt({
+          tenant_id: tenantId,
+          provider,
+          provider_message_id: receipt.providerMessageId,
+          status: receipt.status,
+          vendor_status: receipt.vendorStatus,
+          error_code: receipt.errorCode,
+          received_at: now,
+        });
+      }
+      return true;
     });
-    if (inserted) stored++;
-    if (inserted) metrics?.deliveryReceipt(r.status);
+    if (!inserted) continue;
+    stored++;
+    metrics?.deliveryReceipt(r.status);
   }
   return stored;
 }

@@ -85,9 +85,66 @@ export class SmsStore {
     return Number(written ?? 0n) > 0;
   }
 
-  /** The dispatcher's attempts, stored by the caller in the challenge's transaction. */
-  async recordAttempts(attempts: SmsSendRow[]): Promise<void> {
-    if (attempts.length > 0) await this.db.insertInto('sms_sends').values(attempts).execute();
+  /**
+   * The dispatcher's attempts, stored by the caller in the challenge's transaction, with the destination's
+   * country and prefix from the send's decision record. A final receipt that came before this commit (a
+   * fast vendor) is applied here, since its own update found no row to change.
+   */
+  async recordAttempts(
+    attempts: SmsSendRow[],
+    destination: { country: string | null; prefix: string | null },
+  ): Promise<void> {
+    if (attempts.length === 0) return;
+    await this.db
+      .insertInto('sms_sends')
+      .values(attempts.map((a) => ({ ...a, country: destination.country, prefix: destination.prefix })))
+      .execute();
+    const ids = attempts.map((a) => a.provider_message_id).filter((id): id is string => id !== null);
+    for (const r of await this.receiptsFor(attempts[0]?.tenant_id ?? '', ids)) {
+      if (r.status !== 'sent') await this.applyFinalReceipt(r);
+    }
+  }
+
+  /** A delivered or failed receipt sets its attempt's status; the latest to arrive wins, as on the timeline. */
+  async applyFinalReceipt(
+    r: Pick<
+      SmsReceiptRow,
+      'tenant_id' | 'provider' | 'provider_message_id' | 'status' | 'vendor_status' | 'error_code' | 'received_at'
+    >,
+  ): Promise<void> {
+    await this.db
+      .updateTable('sms_sends')
+      .set({
+        status: r.status,
+        status_at: r.received_at,
+        status_reason: r.status === 'failed' ? (r.error_code ?? r.vendor_status) : null,
+      })
+      .where('tenant_id', '=', r.tenant_id)
+      .where('provider', '=', r.provider)
+      .where('provider_message_id', '=', r.provider_message_id)
+      .where((eb) => eb.or([eb('status_at', 'is', null), eb('status_at', '<=', r.received_at)]))
+      .execute();
+  }
+
+  /** The challenge's code was verified: its last accepted attempt is the one that converted. */
+  async markVerified(tenantId: string, challengeId: string, now: number): Promise<void> {
+    const last = await this.db
+      .selectFrom('sms_sends')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('challenge_id', '=', challengeId)
+      .where('outcome', '=', 'accepted')
+      .orderBy('created_at', 'desc')
+      .orderBy('attempt', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (last)
+      await this.db
+        .updateTable('sms_sends')
+        .set({ verified_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', last.id)
+        .execute();
   }
 
   /** A challenge's send attempts, oldest first. */

@@ -1,0 +1,99 @@
+import { type Kysely, sql } from 'kysely';
+
+/**
+ * For the portal's message log and dashboard (issue 11). Each send attempt carries what the log filters on
+ * and the dashboard counts, so that both are one indexed query over `sms_sends` rather than joins:
+ * - `country`, `prefix` (calling code and two digits, as the limits group numbers) and `user_id`, written with
+ *   the attempt from the send's decision record;
+ * - `segments`: how many SMS parts the message was, for the estimated cost;
+ * - `status`: sent, delivered or failed (failed at the vendor, or by the carrier's final receipt), with
+ *   `status_at` (when the final receipt came, for delivery latency) and `status_reason` (the receipt's error);
+ * - `verified_at`: set on the challenge's last accepted attempt when its code is verified, for conversion.
+ * Rows from before this migration get what can be derived: status from outcome and receipts, the user from the
+ * challenge, country and prefix from the decision record, verified_at from the challenge; segments stay null.
+ * Refused sends live in `sms_decisions`; a partial index lists them newest first. `sms_prices` holds the
+ * optional per-country price table of the estimated cost.
+ */
+const COLUMNS = [
+  ['country', 'text'],
+  ['prefix', 'text'],
+  ['user_id', 'text'],
+  ['segments', 'integer'],
+  ['status', 'text'],
+  ['status_at', 'bigint'],
+  ['status_reason', 'text'],
+  ['verified_at', 'bigint'],
+] as const;
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types.
+export async function up(db: Kysely<any>): Promise<void> {
+  for (const [name, type] of COLUMNS) await db.schema.alterTable('sms_sends').addColumn(name, type).execute();
+
+  await sql`UPDATE sms_sends SET status = CASE WHEN outcome = 'accepted' THEN 'sent' ELSE 'failed' END`.execute(db);
+  await sql`UPDATE sms_sends SET
+      user_id = (SELECT c.user_id FROM challenges c WHERE c.tenant_id = sms_sends.tenant_id AND c.id = sms_sends.challenge_id),
+      country = (SELECT d.country FROM sms_decisions d WHERE d.tenant_id = sms_sends.tenant_id
+                 AND d.challenge_id = sms_sends.challenge_id AND d.kind = 'send' ORDER BY d.at DESC LIMIT 1),
+      prefix = (SELECT d.prefix FROM sms_decisions d WHERE d.tenant_id = sms_sends.tenant_id
+                AND d.challenge_id = sms_sends.challenge_id AND d.kind = 'send' ORDER BY d.at DESC LIMIT 1)`.execute(
+    db,
+  );
+  // The latest final receipt decides, as the delivery timeline reads it.
+  await sql`UPDATE sms_sends SET
+      status = (SELECT r.status FROM sms_receipts r WHERE r.tenant_id = sms_sends.tenant_id AND r.provider = sms_sends.provider
+                AND r.provider_message_id = sms_sends.provider_message_id AND r.status <> 'sent'
+                ORDER BY r.received_at DESC LIMIT 1),
+      status_at = (SELECT r.received_at FROM sms_receipts r WHERE r.tenant_id = sms_sends.tenant_id AND r.provider = sms_sends.provider
+                AND r.provider_message_id = sms_sends.provider_message_id AND r.status <> 'sent'
+                ORDER BY r.received_at DESC LIMIT 1)
+    WHERE outcome = 'accepted' AND EXISTS (SELECT 1 FROM sms_receipts r WHERE r.tenant_id = sms_sends.tenant_id
+      AND r.provider = sms_sends.provider AND r.provider_message_id = sms_sends.provider_message_id AND r.status <> 'sent')`.execute(
+    db,
+  );
+  await sql`UPDATE sms_sends SET verified_at = (SELECT c.verified_at FROM challenges c
+      WHERE c.tenant_id = sms_sends.tenant_id AND c.id = sms_sends.challenge_id)
+    WHERE id = (SELECT s.id FROM sms_sends s WHERE s.tenant_id = sms_sends.tenant_id AND s.challenge_id = sms_sends.challenge_id
+                AND s.outcome = 'accepted' ORDER BY s.created_at DESC, s.attempt DESC LIMIT 1)`.execute(db);
+
+  // The message log, newest first, by each filter; the tie-breaker in each index keeps the keyset exact.
+  for (const column of [null, 'status', 'provider', 'country', 'prefix', 'user_id'] as const) {
+    await db.schema
+      .createIndex(column ? `sms_sends_${column}_time` : 'sms_sends_time')
+      .on('sms_sends')
+      .columns(column ? ['tenant_id', column, 'created_at', 'id'] : ['tenant_id', 'created_at', 'id'])
+      .execute();
+  }
+  await db.schema
+    .createIndex('sms_decisions_refused_sends')
+    .on('sms_decisions')
+    .columns(['tenant_id', 'at', 'id'])
+    .where(sql.ref('kind'), '=', 'send')
+    .where(sql.ref('outcome'), '=', 'refused')
+    .execute();
+  // The outcomes chart reads these three columns only: the index covers it.
+  await db.schema
+    .createIndex('actions_outcomes')
+    .on('actions')
+    .columns(['tenant_id', 'created_at', 'action_code', 'outcome'])
+    .execute();
+
+  await db.schema
+    .createTable('sms_prices')
+    .addColumn('tenant_id', 'text', (c) => c.primaryKey().references('tenants.id').onDelete('cascade'))
+    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('per_segment', 'text', (c) => c.notNull())
+    .addColumn('default_price', 'double precision')
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: see above.
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('sms_prices').execute();
+  await db.schema.dropIndex('actions_outcomes').execute();
+  await db.schema.dropIndex('sms_decisions_refused_sends').execute();
+  for (const column of [null, 'status', 'provider', 'country', 'prefix', 'user_id'] as const) {
+    await db.schema.dropIndex(column ? `sms_sends_${column}_time` : 'sms_sends_time').execute();
+  }
+  for (const [name] of [...COLUMNS].reverse()) await db.schema.alterTable('sms_sends').dropColumn(name).execute();
+}

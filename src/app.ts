@@ -22,6 +22,7 @@ import { metricsRoutes } from './modules/metrics/routes.js';
 import { portalRoutes } from './modules/operators/routes.js';
 import { teamRoutes } from './modules/operators/team-routes.js';
 import { portalUiRoutes } from './modules/portal-ui/routes.js';
+import { reportingRoutes } from './modules/reporting/routes.js';
 import { sessionClientRoutes } from './modules/sessions/management-routes.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { smsReceiptRoutes } from './modules/sms/receipt-routes.js';
@@ -107,6 +108,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           await management.register(keyRoutes, { deps });
           await management.register(teamRoutes, { deps });
           await management.register(activityRoutes, { deps });
+          await management.register(reportingRoutes, { deps });
         },
         { prefix: '/management' },
       );

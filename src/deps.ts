@@ -24,6 +24,7 @@ import { PortalOperatorAuthenticator } from './modules/operators/authenticator.j
 import type { OperatorContext } from './modules/operators/context.js';
 import { Passwords } from './modules/operators/passwords.js';
 import { OperatorSessionStore } from './modules/operators/session-store.js';
+import { createReportingReads, type ReportingReads } from './modules/reporting/reads.js';
 import { SessionService } from './modules/sessions/service.js';
 import { SessionStore } from './modules/sessions/store.js';
 import { SmsConfigService } from './modules/sms/config-service.js';
@@ -78,6 +79,7 @@ export interface Deps {
   limitsStore: LimitsStore;
   /** The activity pages' reads (issue 11), each on its own module's tables. */
   activityReads: ActivityReads;
+  reportingReads: ReportingReads;
   /** The counters behind every limit: Redis with REDIS_URL, else the database. */
   counters: Counters;
   /** Conversion-based prefix blocking, on the same counters. */
@@ -237,6 +239,7 @@ export async function createDeps(config: Readonly<Config>, overrides: DepsOverri
     smsStore: stores.sms,
     limitsStore: stores.limits,
     activityReads: createActivityReads(db),
+    reportingReads: createReportingReads(db),
     counters,
     adaptive: new AdaptivePrefixDefence(counters, clock),
     smsPolicies: new SmsPolicyService(stores.limits, clock, config.authCacheTtlMs, config.otp.maxSendsPerNumberPerHour),

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../storage/db.js';
 import type { ActionRow, ActionStateChangeRow } from '../../storage/schema.js';
 
@@ -85,5 +86,23 @@ export class ActionActivityQueries {
       .where('action_code', '=', actionCode)
       .orderBy('priority')
       .execute();
+  }
+
+  /** Track outcomes by UTC day or action code, on the covering index actions_outcomes. */
+  async outcomes(tenantId: string, from: number, to: number, groupBy: 'day' | 'action') {
+    const key =
+      groupBy === 'day'
+        ? sql<number | string>`actions.created_at / ${sql.lit(86_400_000)}`
+        : sql<string>`actions.action_code`;
+    const rows = await this.db
+      .selectFrom('actions')
+      .select([key.as('key'), 'outcome', sql<number | string>`count(*)`.as('count')])
+      .where('tenant_id', '=', tenantId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to)
+      .where('outcome', 'is not', null)
+      .groupBy([sql`1`, sql`2`])
+      .execute();
+    return rows.map((r) => ({ key: String(r.key), outcome: r.outcome ?? '', count: Number(r.count) }));
   }
 }

@@ -53,6 +53,9 @@ const DEFENCE_WORDS = new Map<string, string>([
   ['adaptive_prefix', 'adaptive prefix blocking (low conversion from this prefix)'],
 ]);
 
+/** A defence in words: "the per-number sending limit". */
+export const defenceInWords = (defence: string) => DEFENCE_WORDS.get(defence) ?? `the ${defence} defence`;
+
 export interface WhyFacts {
   challenge: ChallengeRow;
   sends: TimelineEntry[];
@@ -73,7 +76,7 @@ export function whyOf(f: WhyFacts): Why {
   const lastSend = f.sends.at(-1);
   const lastRefusal = f.refusals.at(-1);
   if (lastRefusal && (!lastSend || lastRefusal.at >= Date.parse(lastSend.createdAt))) {
-    const words = DEFENCE_WORDS.get(lastRefusal.defence) ?? `the ${lastRefusal.defence} defence`;
+    const words = defenceInWords(lastRefusal.defence);
     const setting = SETTINGS.get(lastRefusal.defence) ?? lastRefusal.defence;
     return {
       code: 'refused_by_sigil',

@@ -25,6 +25,7 @@ export interface Database {
   sms_sends: SmsSendRow;
   sms_receipts: SmsReceiptRow;
   sms_prices: SmsPriceRow;
+  sms_hourly: SmsHourlyRow;
   sms_message_settings: SmsMessageSettingsRow;
   dev_inbox: DevInboxRow;
   action_configurations: ActionConfigurationRow;
@@ -197,6 +198,25 @@ export interface SmsSendRow {
   status_reason: string | null;
   /** Set on the challenge's last accepted attempt when its code is verified. */
   verified_at: number | null;
+}
+
+/** Send attempts counted by hour and by everything the dashboard groups by (migration 013). */
+export interface SmsHourlyRow {
+  tenant_id: string;
+  /** The attempt's created_at in whole hours since the epoch. */
+  hour: number;
+  country: string;
+  prefix: string;
+  provider: string;
+  status: string;
+  accepted: number;
+  verified: number;
+  /** The delivery-latency bucket (sms/hourly.ts), -1 when not delivered. */
+  bucket: number;
+  /** A failed attempt's reason word or receipt error; empty otherwise. */
+  reason: string;
+  count: number;
+  segments: number;
 }
 
 /** A tenant's optional price table for the dashboard's estimated cost (migration 013). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
+import { rebuildHourly } from '../../src/modules/sms/hourly.js';
 import { MAGIC } from '../fakes/common.js';
 import { startTwilioFake } from '../fakes/twilio.js';
 import { databases } from '../helpers/databases.js';
@@ -222,6 +223,28 @@ describe.each(databases)('the message log and summaries ($name)', (db) => {
     expect(bad.status).toBe(400);
     const wide = await api.request('GET', '/sms/summary?from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z');
     expect(wide.status).toBe(400);
+  });
+
+  it('keeps the hourly counts equal to a recount of the attempts themselves', async () => {
+    const { db } = t.server.deps;
+    const tenantId = (
+      await db
+        .selectFrom('sms_sends')
+        .select('tenant_id')
+        .where('challenge_id', '=', challengeOf.bob as string)
+        .executeTakeFirstOrThrow()
+    ).tenant_id;
+    const cells = async () =>
+      (await db.selectFrom('sms_hourly').selectAll().where('tenant_id', '=', tenantId).execute())
+        .filter((c) => Number(c.count) !== 0)
+        .map((c) =>
+          JSON.stringify({ ...c, count: Number(c.count), segments: Number(c.segments), hour: Number(c.hour) }),
+        )
+        .sort();
+    const kept = await cells();
+    expect(kept.length).toBeGreaterThanOrEqual(4);
+    await rebuildHourly(db, tenantId);
+    expect(await cells()).toEqual(kept);
   });
 
   it('counts track outcomes by action as track reported them', async () => {

@@ -1,4 +1,4 @@
-import { LATENCY_BOUNDS_MS } from '../sms/report-queries.js';
+import { LATENCY_BOUNDS_MS } from '../sms/hourly.js';
 
 /**
  * A percentile of delivery latency from bucket counts, interpolated linearly inside the bucket it falls in

@@ -1,9 +1,9 @@
 import { defenceInWords } from '../activity/why.js';
 import { reasonInWords } from '../sms/plain-words.js';
-import { DAY_MS, type GroupBy } from '../sms/report-queries.js';
+import type { GroupBy } from '../sms/report-queries.js';
 import { percentile } from './latency.js';
 import { type PriceTable, segmentPrice } from './prices.js';
-import { dayName, summaryRange } from './range.js';
+import { dayName, daysOf, summaryRange } from './range.js';
 import type { ReportingReads } from './reads.js';
 
 interface Tally {
@@ -54,35 +54,34 @@ export async function smsSummary(
   q: { from?: string | undefined; to?: string | undefined; groupBy?: GroupBy | undefined },
   now: number,
 ) {
-  const { from, to } = summaryRange(q, now);
+  const { from, to, fromHour, toHour } = summaryRange(q, now);
   const groupBy = q.groupBy ?? 'day';
-  const [counts, latency, failures, refused, prices] = await Promise.all([
-    reads.sends.counts(tenantId, from, to, groupBy),
-    reads.sends.latencyBuckets(tenantId, from, to, groupBy),
-    reads.sends.failures(tenantId, from, to),
-    reads.refused.counts(tenantId, from, to, groupBy),
-    reads.prices.get(tenantId),
-  ]);
+  // One after the other: SQLite has one connection, and on PostgreSQL each is a single index range.
+  const tallies = await reads.sends.tallies(tenantId, fromHour, toHour, groupBy);
+  const refused = await reads.refused.counts(tenantId, from, to, groupBy);
+  const prices = await reads.prices.get(tenantId);
   const groups = new Map<string, Tally>();
-  if (groupBy === 'day') {
-    // Every day of the range has a row, so that a chart's quiet days show as zero rather than vanish.
-    for (let day = Math.floor(from / DAY_MS); day * DAY_MS < to; day++) groups.set(String(day), tally());
-  }
+  if (groupBy === 'day') for (const day of daysOf(from, to)) groups.set(day, tally());
   const total = tally();
   const of = (key: string) => groups.get(key) ?? (groups.set(key, tally()).get(key) as Tally);
-  for (const r of counts) {
+  const failures = new Map<string, { provider: string; reason: string; accepted: boolean; count: number }>();
+  for (const r of tallies) {
     for (const t of [of(r.key), total]) {
       if (r.status === 'failed') t.failed += r.count;
       if (r.status === 'delivered') t.delivered += r.count;
+      if (r.bucket >= 0) t.latency.set(r.bucket, (t.latency.get(r.bucket) ?? 0) + r.count);
       if (!r.accepted) continue;
       t.sent += r.count;
       if (r.verified) t.verified += r.count;
       t.segments += r.segments;
       t.cost += r.segments * (segmentPrice(prices, r.country) ?? 0);
     }
-  }
-  for (const r of latency) {
-    for (const t of [of(r.key), total]) t.latency.set(r.bucket, (t.latency.get(r.bucket) ?? 0) + r.count);
+    if (r.status === 'failed') {
+      const id = `${r.failedProvider}\u0000${r.reason}\u0000${r.accepted}`;
+      const f = failures.get(id) ?? { provider: r.failedProvider, reason: r.reason, accepted: r.accepted, count: 0 };
+      f.count += r.count;
+      failures.set(id, f);
+    }
   }
   const byDefence = new Map<string, number>();
   for (const r of refused) {
@@ -99,14 +98,13 @@ export async function smsSummary(
     currency: prices?.currency ?? null,
     rows,
     totals: figures(total, prices),
-    failuresByReason: failures
+    failuresByReason: [...failures.values()]
       .map((f) => ({
         provider: f.provider,
         reason: f.reason || 'unknown',
-        words:
-          f.outcome === 'accepted'
-            ? `The carrier did not deliver it (${f.reason || 'failed'})`
-            : `${f.provider} ${reasonInWords(f.reason)}`,
+        words: f.accepted
+          ? `The carrier did not deliver it (${f.reason || 'failed'})`
+          : `${f.provider} ${reasonInWords(f.reason)}`,
         count: f.count,
       }))
       .sort((a, b) => b.count - a.count),
@@ -133,9 +131,7 @@ export async function actionOutcomes(
   const groupBy = q.groupBy ?? 'day';
   const zero = () => ({ ALLOW: 0, CHALLENGE_REQUIRED: 0, REVIEW_REQUIRED: 0, BLOCK: 0 });
   const groups = new Map<string, ReturnType<typeof zero>>();
-  if (groupBy === 'day') {
-    for (let day = Math.floor(from / DAY_MS); day * DAY_MS < to; day++) groups.set(dayName(String(day)), zero());
-  }
+  if (groupBy === 'day') for (const day of daysOf(from, to)) groups.set(dayName(day), zero());
   for (const r of await reads.actions.outcomes(tenantId, from, to, groupBy)) {
     const key = groupBy === 'day' ? dayName(r.key) : r.key;
     const row = groups.get(key) ?? groups.set(key, zero()).get(key);

@@ -25,19 +25,7 @@ export type GroupBy = 'day' | 'country' | 'prefix' | 'provider';
 
 export const DAY_MS = 86_400_000;
 
-/** Upper bounds, in ms, of the delivery-latency buckets the percentiles are read from. */
-export const LATENCY_BOUNDS_MS = [
-  250, 500, 1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 45_000, 60_000, 120_000, 300_000,
-  600_000, 1_800_000,
-];
-
 type Eb = ExpressionBuilder<Database, 'sms_sends'>;
-
-/** The group's key as SQL: a UTC day number, or the column (empty when unknown). */
-function keyOf(groupBy: GroupBy) {
-  if (groupBy === 'day') return sql<number | string>`sms_sends.created_at / ${sql.lit(DAY_MS)}`;
-  return sql<string>`coalesce(${sql.ref(`sms_sends.${groupBy}`)}, '')`;
-}
 
 /**
  * The SMS module's reads for the message log and the dashboard (issue 11), on the columns and indexes of
@@ -79,74 +67,45 @@ export class SmsReportQueries {
   }
 
   /**
-   * Counts by group, country (for the price of each segment), status, whether the vendor accepted the
-   * attempt, and whether it converted: few rows, from one pass over the range.
+   * Everything the summary counts, from the hourly cells of [from, to) (whole hours): counts and segments by
+   * group, country (for the price of each segment), status, whether the vendor accepted the attempt, whether
+   * it converted, its latency bucket (-1 unless delivered) and, for failed ones, the provider and reason.
    */
-  async counts(tenantId: string, from: number, to: number, groupBy: GroupBy) {
-    const key = keyOf(groupBy);
+  async tallies(tenantId: string, fromHour: number, toHour: number, groupBy: GroupBy) {
+    const key =
+      groupBy === 'day' ? sql<number | string>`sms_hourly.hour / 24` : sql<string>`${sql.ref(`sms_hourly.${groupBy}`)}`;
     const rows = await this.db
-      .selectFrom('sms_sends')
+      .selectFrom('sms_hourly')
       .select([
         key.as('key'),
-        sql<string>`coalesce(sms_sends.country, '')`.as('country'),
+        'country',
         'status',
-        sql<number>`case when sms_sends.outcome = 'accepted' then 1 else 0 end`.as('accepted'),
-        sql<number>`case when sms_sends.verified_at is null then 0 else 1 end`.as('verified'),
-        sql<number | string>`count(*)`.as('count'),
-        sql<number | string | null>`sum(sms_sends.segments)`.as('segments'),
+        'accepted',
+        'verified',
+        'bucket',
+        sql<string>`case when sms_hourly.status = 'failed' then sms_hourly.provider else '' end`.as('failed_provider'),
+        'reason',
+        sql<number | string>`sum(sms_hourly.count)`.as('count'),
+        sql<number | string>`sum(sms_hourly.segments)`.as('segments'),
       ])
       .where('tenant_id', '=', tenantId)
-      .where('created_at', '>=', from)
-      .where('created_at', '<', to)
-      .groupBy([sql`1`, sql`2`, sql`3`, sql`4`, sql`5`])
+      .where('hour', '>=', fromHour)
+      .where('hour', '<', toHour)
+      .groupBy([sql`1`, sql`2`, sql`3`, sql`4`, sql`5`, sql`6`, sql`7`, sql`8`])
       .execute();
-    return rows.map((r) => ({
-      key: String(r.key),
-      country: r.country,
-      status: r.status,
-      accepted: Number(r.accepted) === 1,
-      verified: Number(r.verified) === 1,
-      count: Number(r.count),
-      segments: Number(r.segments ?? 0),
-    }));
-  }
-
-  /** Delivered attempts by group and latency bucket (an index into LATENCY_BOUNDS_MS; its length: beyond). */
-  async latencyBuckets(tenantId: string, from: number, to: number, groupBy: GroupBy) {
-    const latency = sql`(sms_sends.status_at - sms_sends.created_at)`;
-    const bucket = sql<number>`case ${sql.join(
-      LATENCY_BOUNDS_MS.map((bound, i) => sql`when ${latency} <= ${sql.lit(bound)} then ${sql.lit(i)}`),
-      sql` `,
-    )} else ${sql.lit(LATENCY_BOUNDS_MS.length)} end`;
-    const rows = await this.db
-      .selectFrom('sms_sends')
-      .select([keyOf(groupBy).as('key'), bucket.as('bucket'), sql<number | string>`count(*)`.as('count')])
-      .where('tenant_id', '=', tenantId)
-      .where('created_at', '>=', from)
-      .where('created_at', '<', to)
-      .where('status', '=', 'delivered')
-      .where('status_at', 'is not', null)
-      .groupBy([sql`1`, sql`2`])
-      .execute();
-    return rows.map((r) => ({ key: String(r.key), bucket: Number(r.bucket), count: Number(r.count) }));
-  }
-
-  /** Failed attempts by provider and reason: the vendor's refusal word, or the carrier receipt's error. */
-  async failures(tenantId: string, from: number, to: number) {
-    const rows = await this.db
-      .selectFrom('sms_sends')
-      .select([
-        'provider',
-        'outcome',
-        sql<string>`coalesce(sms_sends.error, sms_sends.status_reason, '')`.as('reason'),
-        sql<number | string>`count(*)`.as('count'),
-      ])
-      .where('tenant_id', '=', tenantId)
-      .where('created_at', '>=', from)
-      .where('created_at', '<', to)
-      .where('status', '=', 'failed')
-      .groupBy([sql`1`, sql`2`, sql`3`])
-      .execute();
-    return rows.map((r) => ({ ...r, count: Number(r.count) }));
+    return rows
+      .map((r) => ({
+        key: String(r.key),
+        country: r.country,
+        status: r.status,
+        accepted: Number(r.accepted) === 1,
+        verified: Number(r.verified) === 1,
+        bucket: Number(r.bucket),
+        failedProvider: r.failed_provider,
+        reason: r.reason,
+        count: Number(r.count),
+        segments: Number(r.segments),
+      }))
+      .filter((r) => r.count > 0);
   }
 }

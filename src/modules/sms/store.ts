@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/db.js';
 import type { DevInboxRow, SmsReceiptRow, SmsSendRow } from '../../storage/schema.js';
+import { countIn } from './hourly.js';
 
 export interface NewReceipt {
   id: string;
@@ -87,50 +88,61 @@ export class SmsStore {
 
   /**
    * The dispatcher's attempts, stored by the caller in the challenge's transaction, with the destination's
-   * country and prefix from the send's decision record. A final receipt that came before this commit (a
-   * fast vendor) is applied here, since its own update found no row to change.
+   * country and prefix from the send's decision record, and counted in the dashboard's hourly cells. A final
+   * receipt that came before this commit (a fast vendor) is applied here, since its own update found no row.
    */
   async recordAttempts(
     attempts: SmsSendRow[],
     destination: { country: string | null; prefix: string | null },
   ): Promise<void> {
     if (attempts.length === 0) return;
-    await this.db
-      .insertInto('sms_sends')
-      .values(attempts.map((a) => ({ ...a, country: destination.country, prefix: destination.prefix })))
-      .execute();
-    const ids = attempts.map((a) => a.provider_message_id).filter((id): id is string => id !== null);
-    for (const r of await this.receiptsFor(attempts[0]?.tenant_id ?? '', ids)) {
+    const rows = attempts.map((a) => ({ ...a, country: destination.country, prefix: destination.prefix }));
+    await this.db.insertInto('sms_sends').values(rows).execute();
+    for (const row of rows) await countIn(this.db, row, 1);
+    const ids = rows.map((a) => a.provider_message_id).filter((id): id is string => id !== null);
+    for (const r of await this.receiptsFor(rows[0]?.tenant_id ?? '', ids)) {
       if (r.status !== 'sent') await this.applyFinalReceipt(r);
     }
   }
 
-  /** A delivered or failed receipt sets its attempt's status; the latest to arrive wins, as on the timeline. */
+  /**
+   * A delivered or failed receipt sets its attempt's status, the latest to arrive winning as on the timeline,
+   * and moves the attempt to its new hourly cell. The update is conditional on the status it read, so two
+   * receipts for one message at once cannot both move it: the loser reads again.
+   */
   async applyFinalReceipt(
     r: Pick<
       SmsReceiptRow,
       'tenant_id' | 'provider' | 'provider_message_id' | 'status' | 'vendor_status' | 'error_code' | 'received_at'
     >,
   ): Promise<void> {
-    await this.db
-      .updateTable('sms_sends')
-      .set({
-        status: r.status,
-        status_at: r.received_at,
-        status_reason: r.status === 'failed' ? (r.error_code ?? r.vendor_status) : null,
-      })
-      .where('tenant_id', '=', r.tenant_id)
-      .where('provider', '=', r.provider)
-      .where('provider_message_id', '=', r.provider_message_id)
-      .where((eb) => eb.or([eb('status_at', 'is', null), eb('status_at', '<=', r.received_at)]))
-      .execute();
+    const next = {
+      status: r.status,
+      status_at: r.received_at,
+      status_reason: r.status === 'failed' ? (r.error_code ?? r.vendor_status) : null,
+    };
+    for (let tries = 0; tries < 5; tries++) {
+      const rows = await this.db
+        .selectFrom('sms_sends')
+        .selectAll()
+        .where('tenant_id', '=', r.tenant_id)
+        .where('provider', '=', r.provider)
+        .where('provider_message_id', '=', r.provider_message_id)
+        .execute();
+      let raced = false;
+      for (const row of rows) {
+        if (row.status_at !== null && Number(row.status_at) > r.received_at) continue;
+        if (!(await this.swap(row, next))) raced = true;
+      }
+      if (!raced) return;
+    }
   }
 
   /** The challenge's code was verified: its last accepted attempt is the one that converted. */
   async markVerified(tenantId: string, challengeId: string, now: number): Promise<void> {
     const last = await this.db
       .selectFrom('sms_sends')
-      .select('id')
+      .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('challenge_id', '=', challengeId)
       .where('outcome', '=', 'accepted')
@@ -138,13 +150,29 @@ export class SmsStore {
       .orderBy('attempt', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (last)
-      await this.db
-        .updateTable('sms_sends')
-        .set({ verified_at: now })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', last.id)
-        .execute();
+    // verify's conditional markVerified lets one request through per challenge; the swap makes sure anyway.
+    if (last && last.verified_at === null) await this.swap(last, { verified_at: now });
+  }
+
+  /** Changes an attempt only if it is still as read, and moves it between hourly cells; false if it was not. */
+  private async swap(row: SmsSendRow, change: Partial<SmsSendRow>): Promise<boolean> {
+    let update = this.db
+      .updateTable('sms_sends')
+      .set(change)
+      .where('tenant_id', '=', row.tenant_id)
+      .where('id', '=', row.id)
+      .where('status', '=', row.status);
+    update =
+      row.status_at === null ? update.where('status_at', 'is', null) : update.where('status_at', '=', row.status_at);
+    update =
+      row.verified_at === null
+        ? update.where('verified_at', 'is', null)
+        : update.where('verified_at', '=', row.verified_at);
+    const result = await update.executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await countIn(this.db, row, -1);
+    await countIn(this.db, { ...row, ...change }, 1);
+    return true;
   }
 
   /** A challenge's send attempts, oldest first. */

@@ -11,8 +11,9 @@ import { type Kysely, sql } from 'kysely';
  * - `verified_at`: set on the challenge's last accepted attempt when its code is verified, for conversion.
  * Rows from before this migration get what can be derived: status from outcome and receipts, the user from the
  * challenge, country and prefix from the decision record, verified_at from the challenge; segments stay null.
- * Refused sends live in `sms_decisions`; a partial index lists them newest first. `sms_prices` holds the
- * optional per-country price table of the estimated cost.
+ * Refused sends live in `sms_decisions`; a partial index lists them newest first. `sms_hourly` counts the
+ * attempts by hour for the dashboard. `sms_prices` holds the optional per-country price table of the
+ * estimated cost.
  */
 const COLUMNS = [
   ['country', 'text'],
@@ -77,6 +78,52 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['tenant_id', 'created_at', 'action_code', 'outcome'])
     .execute();
 
+  // The dashboard's counts, kept as each attempt, receipt and verification is written: a month's summary
+  // reads a few thousand cells instead of every attempt. Filled here from what is stored.
+  await db.schema
+    .createTable('sms_hourly')
+    .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+    .addColumn('hour', 'bigint', (c) => c.notNull())
+    .addColumn('country', 'text', (c) => c.notNull())
+    .addColumn('prefix', 'text', (c) => c.notNull())
+    .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('accepted', 'integer', (c) => c.notNull())
+    .addColumn('verified', 'integer', (c) => c.notNull())
+    .addColumn('bucket', 'integer', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('count', 'bigint', (c) => c.notNull())
+    .addColumn('segments', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('sms_hourly_pk', [
+      'tenant_id',
+      'hour',
+      'country',
+      'prefix',
+      'provider',
+      'status',
+      'accepted',
+      'verified',
+      'bucket',
+      'reason',
+    ])
+    .execute();
+  // A copy of sms/hourly.ts's rebuildHourly, for every tenant: migrations must not import the code they run before.
+  const bounds = [
+    250, 500, 1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 45_000, 60_000, 120_000, 300_000,
+    600_000, 1_800_000,
+  ];
+  const bucket = sql.join(
+    bounds.map((bound, i) => sql`when status_at - created_at <= ${sql.lit(bound)} then ${sql.lit(i)}`),
+    sql` `,
+  );
+  await sql`INSERT INTO sms_hourly (tenant_id, hour, country, prefix, provider, status, accepted, verified, bucket, reason, count, segments)
+    SELECT tenant_id, created_at / 3600000, coalesce(country, ''), coalesce(prefix, ''), provider, status,
+      case when outcome = 'accepted' then 1 else 0 end, case when verified_at is null then 0 else 1 end,
+      case when status = 'delivered' and status_at is not null then case ${bucket} else ${sql.lit(bounds.length)} end else -1 end,
+      case when status = 'failed' then coalesce(error, status_reason, '') else '' end,
+      count(*), coalesce(sum(segments), 0)
+    FROM sms_sends GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`.execute(db);
+
   await db.schema
     .createTable('sms_prices')
     .addColumn('tenant_id', 'text', (c) => c.primaryKey().references('tenants.id').onDelete('cascade'))
@@ -92,6 +139,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('sms_prices').execute();
   await db.schema.dropIndex('actions_outcomes').execute();
   await db.schema.dropIndex('sms_decisions_refused_sends').execute();
+  await db.schema.dropTable('sms_hourly').execute();
   for (const column of [null, 'status', 'provider', 'country', 'prefix', 'user_id'] as const) {
     await db.schema.dropIndex(column ? `sms_sends_${column}_time` : 'sms_sends_time').execute();
   }

@@ -16,7 +16,8 @@ import { startTwilioFake } from '../test/fakes/twilio.js';
  * would: an owner account made by `sigil admin create --password-stdin`, a member who accepted an
  * invitation and one invited, a second management key and a server key being rotated, the Twilio fake
  * before the development inbox, a template, an action with rules and some tracked actions, SMS
- * sign-ins (verified, a wrong code, a number Twilio refuses) and a payout held for review. Then it
+ * sign-ins (verified, a wrong code, a number Twilio refuses, one the carrier fails) with their delivery
+ * receipts, a price table, and a payout held for review. Then it
  * signs in through the sign-in page, with the real session, and visits every page. Add `--axe` to list
  * serious and critical accessibility violations.
  */
@@ -88,9 +89,11 @@ if (serverKey) await call('POST', `/v1/management/api-keys/${serverKey.keyId}/ro
 
 // SMS: the Twilio fake first, the development inbox after it.
 const twilio = await startTwilioFake();
-await call('PUT', '/v1/management/sms-providers', {
+const saved = (await call('PUT', '/v1/management/sms-providers', {
   providers: [{ ...twilio.config(), name: 'Twilio' }, { type: 'dev' }],
-});
+})) as { providers: { receiptUrl?: string }[] };
+const receiptUrl = saved.providers[0]?.receiptUrl ?? '';
+await call('PUT', '/v1/management/sms/prices', { currency: 'NZD', perSegment: { NZ: 0.079, AU: 0.062 }, default: 0.1 });
 await call('PUT', '/v1/management/sms-templates/default', {
   text: 'Your {appName} code is {code}. It expires in {expiresInMinutes} minutes.',
 });
@@ -118,7 +121,7 @@ for (let i = 0; i < 12; i += 1) {
 // withdrawal held for review.
 await call('POST', '/v1/management/action-configurations', { actionCode: 'payout', defaultUserActionResult: 'REVIEW' });
 const shotIds: { challengeId?: string; idempotencyKey?: string } = {};
-for (const [i, to] of ['+64211234567', '+64211234568', '+64211000001'].entries()) {
+for (const [i, to] of ['+64211234567', '+64211234568', '+64211000001', '+64211000007'].entries()) {
   const userId = `user-${i}`;
   const tracked = await sdk.track({ userId, action: 'signIn', attributes: { ipAddress: '203.0.113.7' } });
   const challenged = await sdk
@@ -135,6 +138,11 @@ for (const [i, to] of ['+64211234567', '+64211234568', '+64211000001'].entries()
   const code = i === 0 ? (/\b(\d{6})\b/.exec(text)?.[1] ?? '') : '000000';
   await sdk.verify({ challengeId: challenged.challengeId, verificationCode: code }).catch(() => null);
   if (i === 1) Object.assign(shotIds, { challengeId: challenged.challengeId, idempotencyKey: tracked.idempotencyKey });
+}
+// Delivery receipts for the message log and dashboard: two delivered, one failed by the carrier.
+for (const to of ['+64211234567', '+64211234568', '+64211000007']) {
+  const id = twilio.messages.find((m) => m.to === to)?.id ?? '';
+  await twilio.postReceipt(receiptUrl, id, to.endsWith('07') ? 'failed' : 'delivered');
 }
 await sdk.track({ userId: 'user-4', action: 'payout', attributes: {} });
 
@@ -244,7 +252,11 @@ await shot('account', '/account', async (p) => {
   await p.getByRole('img', { name: /QR code/ }).waitFor();
 });
 
-// Issue 11: users, activity, reviews and the development inbox.
+// Issue 11: activity pages (they need the activity and msglog routes).
+await shot('dashboard', '/dashboard', async (p) => {
+  await heading('Dashboard')(p);
+  await p.getByTestId('dashboard-totals').waitFor();
+});
 await shot('users', '/users', async (p) => {
   await heading('Users')(p);
   await p.getByRole('link', { name: 'user-1', exact: true }).waitFor();
@@ -263,6 +275,10 @@ await shot('challenge-why', `/activity/challenges/${encodeURIComponent(shotIds.c
 await shot('review-queue', '/reviews', async (p) => {
   await heading('Review queue')(p);
   await p.getByTestId('review-row').first().waitFor();
+});
+await shot('message-log', '/message-log', async (p) => {
+  await heading('Message log')(p);
+  await p.getByTestId('message-row').first().waitFor();
 });
 await shot('dev-inbox', '/inbox', (p) => heading('Development inbox')(p));
 

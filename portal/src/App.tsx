@@ -21,6 +21,9 @@ const UserPage = lazy(() => import('./pages/users/UserPage'));
 const ActionDetailPage = lazy(() => import('./pages/activity/ActionDetailPage'));
 const ChallengePage = lazy(() => import('./pages/activity/ChallengePage'));
 const ReviewsPage = lazy(() => import('./pages/reviews/ReviewsPage'));
+const MessageLogPage = lazy(() => import('./pages/message-log/MessageLogPage'));
+// recharts is most of this chunk: it loads only when the dashboard opens.
+const DashboardPage = lazy(() => import('./pages/dashboard/DashboardPage'));
 const InboxPage = lazy(() => import('./pages/inbox/InboxPage'));
 
 function PageLoader() {
@@ -77,6 +80,8 @@ const router = createHashRouter([
       { path: 'activity/actions/:idempotencyKey', element: page(<ActionDetailPage />) },
       { path: 'activity/challenges/:challengeId', element: page(<ChallengePage />) },
       { path: 'reviews', element: page(<ReviewsPage />) },
+      { path: 'message-log', element: page(<MessageLogPage />) },
+      { path: 'dashboard', element: page(<DashboardPage />) },
       { path: 'inbox', element: page(<InboxPage />) },
       { path: '*', element: <Landing /> },
     ],

@@ -21,8 +21,8 @@ import {
  * Issue 11's pages in real Chromium, on each database: sign-ins and tracked actions driven through
  * @authsignal/node and the Twilio fake (a verified code, a wrong code, a carrier failure, a number the
  * vendor refuses, a review rule), then each page is checked against what was done: the users and their
- * activity, the action's timeline, the why sentence of each challenge, and approving a review, which
- * getAction then reports. axe runs on every new page.
+ * activity, the action's timeline, the why sentence of each challenge, the message log, the dashboard's
+ * numbers, and approving a review, which getAction then reports. axe runs on every new page.
  */
 
 const ACTIVITY_ROUTES = [
@@ -33,6 +33,11 @@ const ACTIVITY_ROUTES = [
   ['GET', '/v1/management/challenges/:challengeId'],
   ['GET', '/v1/management/reviews'],
   ['POST', '/v1/management/reviews/:idempotencyKey'],
+] as const;
+const MSGLOG_ROUTES = [
+  ['GET', '/v1/management/sms/messages'],
+  ['GET', '/v1/management/sms/summary'],
+  ['GET', '/v1/management/actions/outcomes'],
 ] as const;
 
 const PASSWORD = 'a long portal password 1';
@@ -60,6 +65,8 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
     let p: PortalPage;
     let twilio: Awaited<ReturnType<typeof startTwilioFake>>;
     const flows: Record<string, Flow> = {};
+    let accepted = 0;
+    let verified = 0;
 
     beforeAll(async () => {
       t = await startTestServer(db);
@@ -134,6 +141,8 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
         // A verified challenge enrols nothing: her number goes on her user record, where search looks.
         await t.sdk.updateUser({ userId: 'alice', attributes: { phoneNumber: alicePhone } });
         flows.alice = { userId: 'alice', ...alice, why: 'verified', phone: alicePhone };
+        accepted += 1;
+        verified += 1;
 
         // A wrong code, twice.
         const bob = await signIn('bob', phone());
@@ -144,6 +153,7 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
           expect(wrong?.isVerified ?? false).toBe(false);
         }
         flows.bob = { userId: 'bob', ...bob, why: 'entered_wrongly' };
+        accepted += 1;
 
         // Accepted by Twilio, then failed by the carrier's receipt.
         const carol = await signIn('carol', MAGIC.failsByReceipt);
@@ -151,6 +161,7 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
         expect(carolMessage).toBeDefined();
         expect(await twilio.postReceipt(receiptUrl, carolMessage?.id ?? '', 'failed')).toBeLessThan(300);
         flows.carol = { userId: 'carol', ...carol, why: 'failed_by_carrier' };
+        accepted += 1;
 
         // Refused by the vendor: an invalid number.
         const dave = await signIn('dave', MAGIC.invalidNumber);
@@ -176,7 +187,7 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
         // support has config:read, so it lands on the actions; the new pages are in its navigation.
         await heading(p.page, 'Actions and rules');
         const nav = p.page.getByRole('navigation', { name: 'Portal' });
-        for (const name of ['Users', 'Review queue']) {
+        for (const name of ['Dashboard', 'Users', 'Review queue', 'Message log']) {
           await nav.getByRole('link', { name }).waitFor();
         }
       }),
@@ -261,6 +272,60 @@ browserSuite(`portal activity journeys${chromiumNote}`, () => {
         expect(await p.page.getByTestId(`why-${refused?.challengeId}`).getByTestId('why-sentence').textContent()).toBe(
           refused?.why.sentence,
         );
+      }),
+    );
+
+    it(
+      'lists every send in the message log, masked, and opens its challenge',
+      needs(MSGLOG_ROUTES, async () => {
+        await p.page.goto(`${t.server.url}/portal/#/message-log`);
+        await heading(p.page, 'Message log');
+        const rows = p.page.getByTestId('message-row');
+        await rows.first().waitFor();
+        const reply = await api.request<{ items: { status: string }[] }>('GET', '/sms/messages?limit=200');
+        await expect.poll(() => rows.count()).toBe(reply.body.items.length);
+        expect(reply.body.items.length).toBeGreaterThanOrEqual(4); // three accepted, one refused by Twilio
+        expect(await p.page.getByTestId('message-log').textContent()).not.toContain(MAGIC.failsByReceipt);
+        expect(await seriousA11yViolationsOf(p.page)).toEqual([]);
+        await p.page.getByRole('combobox', { name: 'Status' }).click();
+        await p.page.getByRole('option', { name: 'failed' }).click();
+        await p.page.getByRole('button', { name: 'Filter' }).click();
+        const failed = reply.body.items.filter((m) => m.status === 'failed').length;
+        await expect.poll(() => rows.count()).toBe(failed);
+        await rows.first().getByRole('link', { name: 'Open challenge' }).click();
+        await heading(p.page, /^Code to/);
+      }),
+    );
+
+    it(
+      'shows on the dashboard exactly what was done',
+      needs(MSGLOG_ROUTES, async () => {
+        await p.page.goto(`${t.server.url}/portal/#/dashboard`);
+        await heading(p.page, 'Dashboard');
+        const totals = p.page.getByTestId('dashboard-totals');
+        await totals.waitFor();
+        expect(await totals.textContent()).toContain(`Sent ${accepted} `);
+        expect(await totals.textContent()).toContain(`verified ${verified} `);
+        expect(await totals.textContent()).toContain(`conversion ${Math.round((verified / accepted) * 1000) / 10}%`);
+        const outcomes = p.page.getByTestId('chart-outcomes-table');
+        const withdraw = outcomes.getByRole('row', { name: /withdraw/ });
+        expect(await withdraw.locator('[data-series="REVIEW_REQUIRED"]').textContent()).toBe('1');
+        const signIn = outcomes.getByRole('row', { name: /signIn/ });
+        expect(await signIn.locator('[data-series="CHALLENGE_REQUIRED"]').textContent()).toBe('4');
+        expect(await p.page.getByTestId('chart-failures-table').locator('tbody tr').count()).toBeGreaterThanOrEqual(1);
+        expect(await seriousA11yViolationsOf(p.page)).toEqual([]);
+        // SegmentedControl hides its radio inputs; a person clicks the label.
+        await p.page.locator('label', { hasText: '30 days' }).click();
+        await expect.poll(() => totals.textContent()).toContain(`Sent ${accepted} `);
+        // No price table yet, and support (config:read) sees it but may not change it.
+        expect(await totals.textContent()).toContain('estimated cost —');
+        await p.page.getByRole('form', { name: 'Price table' }).waitFor();
+        expect(await p.page.getByRole('button', { name: 'Save prices' }).count()).toBe(0);
+        // Priced through the Management API, every accepted code is one segment to New Zealand.
+        const priced = await api.request('PUT', '/sms/prices', { currency: 'NZD', perSegment: { NZ: 0.1 } });
+        expect(priced.status).toBe(200);
+        await p.page.reload();
+        await expect.poll(() => totals.textContent()).toContain(`estimated cost ${(accepted * 0.1).toFixed(2)} NZD`);
       }),
     );
 

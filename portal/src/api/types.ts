@@ -222,6 +222,7 @@ export interface SimulationResult {
 }
 
 // ---- Issue 11: users, activity, reviews, the development inbox (contracts: /v1/management) ----
+// The message log's and dashboard's types are in reporting-types.ts.
 
 export interface UserSummary {
   userId: string;

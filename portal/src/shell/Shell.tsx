@@ -9,8 +9,10 @@ import { useSession } from '../session';
 
 /** The pages in the navigation, each shown to the roles whose permission can read it. */
 const PAGES: { to: string; label: string; permission: Permission; devOnly?: boolean }[] = [
+  { to: '/dashboard', label: 'Dashboard', permission: 'activity:read' },
   { to: '/users', label: 'Users', permission: 'activity:read' },
   { to: '/reviews', label: 'Review queue', permission: 'activity:read' },
+  { to: '/message-log', label: 'Message log', permission: 'activity:read' },
   { to: '/inbox', label: 'Development inbox', permission: 'activity:read', devOnly: true },
   { to: '/actions', label: 'Actions and rules', permission: 'config:read' },
   { to: '/sms', label: 'SMS delivery', permission: 'config:read' },

@@ -64,13 +64,17 @@ export async function up(db: Kysely<any>): Promise<void> {
       .columns(column ? ['tenant_id', column, 'created_at', 'id'] : ['tenant_id', 'created_at', 'id'])
       .execute();
   }
-  await db.schema
-    .createIndex('sms_decisions_refused_sends')
-    .on('sms_decisions')
-    .columns(['tenant_id', 'at', 'id'])
-    .where(sql.ref('kind'), '=', 'send')
-    .where(sql.ref('outcome'), '=', 'refused')
-    .execute();
+  // Refused sends, newest first, alone and by each filter the log offers for them (partial: only refusals,
+  // which an attack makes many of, and never the allowed sends).
+  for (const column of [null, 'country', 'prefix', 'user_id'] as const) {
+    await db.schema
+      .createIndex(column ? `sms_decisions_refused_${column}` : 'sms_decisions_refused')
+      .on('sms_decisions')
+      .columns(column ? ['tenant_id', column, 'at', 'id'] : ['tenant_id', 'at', 'id'])
+      .where(sql.ref('kind'), '=', 'send')
+      .where(sql.ref('outcome'), '=', 'refused')
+      .execute();
+  }
   // The outcomes chart reads these three columns only: the index covers it.
   await db.schema
     .createIndex('actions_outcomes')
@@ -138,7 +142,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('sms_prices').execute();
   await db.schema.dropIndex('actions_outcomes').execute();
-  await db.schema.dropIndex('sms_decisions_refused_sends').execute();
+  for (const column of [null, 'country', 'prefix', 'user_id'] as const) {
+    await db.schema.dropIndex(column ? `sms_decisions_refused_${column}` : 'sms_decisions_refused').execute();
+  }
   await db.schema.dropTable('sms_hourly').execute();
   for (const column of [null, 'status', 'provider', 'country', 'prefix', 'user_id'] as const) {
     await db.schema.dropIndex(column ? `sms_sends_${column}_time` : 'sms_sends_time').execute();

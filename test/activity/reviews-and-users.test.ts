@@ -140,6 +140,25 @@ describe.each(databases)('users, activity, action detail and reviews ($name)', (
     expect(next.items[0]).toEqual(body.items[1]);
   });
 
+  it('shows the activity of a user ID that has challenges but no user record, and 404s one with neither', async () => {
+    const unrecorded = `no-record-${Date.now()}`;
+    const { challengeId } = await t.sdk.challenge({
+      verificationMethod: 'SMS',
+      action: 'signIn',
+      userId: unrecorded,
+      phoneNumber: phone(),
+    });
+    const row = await t.server.deps.db
+      .selectFrom('users')
+      .select('user_id')
+      .where('user_id', '=', unrecorded)
+      .executeTakeFirst();
+    expect(row).toBeUndefined();
+    const body = await get(`/users/${unrecorded}/activity`);
+    expect(body.items.map((i: Body) => i.challengeId)).toContain(challengeId);
+    expect((await api.request('GET', `/users/never-${unrecorded}/activity`)).status).toBe(404);
+  });
+
   it('approves a review: the SDK sees REVIEW_SUCCEEDED, the timeline and audit log show who decided', async () => {
     const { idempotencyKey } = await review();
     const queue = await get('/reviews?limit=200');

@@ -88,8 +88,6 @@ export async function userActivity(
   now: number,
 ) {
   const limit = q.limit ?? 50;
-  const user = await reads.users.get(tenantId, userId);
-  if (!user) throw userNotFound();
   const before = decodeCursor(q.cursor, { at: 'number', kind: 'string', id: 'string' });
   // Order: time descending, then kind ('challenge' before 'action'), then ID descending.
   const actionKey = before && { createdAt: before.at, key: before.kind === 'action' ? before.id : '\uffff' };
@@ -98,6 +96,11 @@ export async function userActivity(
     reads.actions.forUser(tenantId, userId, actionKey, limit + 1),
     reads.challenges.forUser(tenantId, userId, challengeKey, limit + 1),
   ]);
+  // A user ID a challenge or track named has activity even before (or without) a user record: 404 only
+  // when there is neither.
+  if (!before && actions.length === 0 && challenges.length === 0 && !(await reads.users.get(tenantId, userId))) {
+    throw userNotFound();
+  }
   const ofChallenges = await reads.actions.byKeys(tenantId, [...new Set(challenges.map((c) => c.idempotency_key))]);
   const actionOf = new Map(ofChallenges.map((a) => [a.idempotency_key, a]));
   const items = [

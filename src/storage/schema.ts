@@ -26,6 +26,7 @@ export interface Database {
   sms_receipts: SmsReceiptRow;
   sms_prices: SmsPriceRow;
   sms_hourly: SmsHourlyRow;
+  sms_hourly_deltas: SmsHourlyDeltaRow;
   sms_message_settings: SmsMessageSettingsRow;
   dev_inbox: DevInboxRow;
   action_configurations: ActionConfigurationRow;
@@ -217,6 +218,11 @@ export interface SmsHourlyRow {
   reason: string;
   count: number;
   segments: number;
+}
+
+/** A change to an hourly cell not folded into it yet (sms/hourly.ts). */
+export interface SmsHourlyDeltaRow extends SmsHourlyRow {
+  id: string;
 }
 
 /** A tenant's optional price table for the dashboard's estimated cost (migration 013). */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../storage/db.js';
 import type { SmsHourlyRow, SmsSendRow } from '../../storage/schema.js';
@@ -52,28 +53,69 @@ const KEY = [
 ] as const;
 
 /**
- * Adds `sign` (1 or -1) of this attempt to its cell: one upsert whose increment is atomic on both databases,
- * run in the transaction that wrote the attempt, its receipt or its verification, so counts and rows agree.
+ * Adds each attempt's `sign` (1 or -1) to its cell, as rows of `sms_hourly_deltas` written in the
+ * transaction that wrote the attempt, its receipt or its verification, so counts and rows agree. An insert,
+ * not an upsert of the cell: every send of an hour goes to the same few cells, and on PostgreSQL each
+ * upsert would hold that cell's row lock until its transaction commits, one sign-in after another.
  */
-export async function countIn(db: Db, a: SmsSendRow, sign: 1 | -1): Promise<void> {
-  const segments = sign * Number(a.segments ?? 0);
+export async function countIn(db: Db, changes: [attempt: SmsSendRow, sign: 1 | -1][]): Promise<void> {
+  if (changes.length === 0) return;
   await db
-    .insertInto('sms_hourly')
-    .values({ ...cellOf(a), count: sign, segments })
-    .onConflict((oc) =>
-      oc.columns([...KEY]).doUpdateSet({
-        count: sql`sms_hourly.count + ${sign}`,
-        segments: sql`sms_hourly.segments + ${segments}`,
-      }),
+    .insertInto('sms_hourly_deltas')
+    .values(
+      changes.map(([a, sign]) => ({
+        id: randomUUID(),
+        ...cellOf(a),
+        count: sign,
+        segments: sign * Number(a.segments ?? 0),
+      })),
     )
     .execute();
 }
 
 /**
+ * Folds up to `limit` deltas into their cells, in one transaction (the caller's): the deltas are deleted
+ * with RETURNING, so each is folded exactly once however many processes fold at once, and the cells are
+ * upserted in key order, so two folders never wait on each other in a cycle. Returns how many it folded.
+ */
+export async function foldDeltas(db: Db, limit: number): Promise<number> {
+  const taken = await db
+    .deleteFrom('sms_hourly_deltas')
+    .where('id', 'in', db.selectFrom('sms_hourly_deltas').select('id').limit(limit))
+    .returningAll()
+    .execute();
+  const cells = new Map<string, SmsHourlyRow>();
+  for (const { id: _id, ...d } of taken) {
+    const key = JSON.stringify(KEY.map((k) => d[k]));
+    const cell = cells.get(key);
+    if (cell) {
+      cell.count = Number(cell.count) + Number(d.count);
+      cell.segments = Number(cell.segments) + Number(d.segments);
+    } else cells.set(key, { ...d, count: Number(d.count), segments: Number(d.segments) });
+  }
+  for (const key of [...cells.keys()].sort()) {
+    const cell = cells.get(key) as SmsHourlyRow;
+    if (cell.count === 0 && cell.segments === 0) continue;
+    await db
+      .insertInto('sms_hourly')
+      .values(cell)
+      .onConflict((oc) =>
+        oc.columns([...KEY]).doUpdateSet({
+          count: sql`sms_hourly.count + ${cell.count}`,
+          segments: sql`sms_hourly.segments + ${cell.segments}`,
+        }),
+      )
+      .execute();
+  }
+  return taken.length;
+}
+
+/**
  * Fills `sms_hourly` from `sms_sends` for one tenant (the benchmark's bulk load; migration 013 does the same
- * for every tenant with its own copy of this SQL). Existing cells of the tenant are replaced.
+ * for every tenant with its own copy of this SQL). Existing cells and deltas of the tenant are replaced.
  */
 export async function rebuildHourly(db: Db, tenantId: string): Promise<void> {
+  await db.deleteFrom('sms_hourly_deltas').where('tenant_id', '=', tenantId).execute();
   await db.deleteFrom('sms_hourly').where('tenant_id', '=', tenantId).execute();
   const bucket = sql.join(
     LATENCY_BOUNDS_MS.map((bound, i) => sql`when status_at - created_at <= ${sql.lit(bound)} then ${sql.lit(i)}`),

@@ -72,10 +72,44 @@ export class SmsReportQueries {
    * it converted, its latency bucket (-1 unless delivered) and, for failed ones, the provider and reason.
    */
   async tallies(tenantId: string, fromHour: number, toHour: number, groupBy: GroupBy) {
-    const key =
-      groupBy === 'day' ? sql<number | string>`sms_hourly.hour / 24` : sql<string>`${sql.ref(`sms_hourly.${groupBy}`)}`;
+    // The cells, and the changes not folded into them yet (a second's worth): together, exact at any moment.
+    const rows = [
+      ...(await this.tallyOf('sms_hourly', tenantId, fromHour, toHour, groupBy)),
+      ...(await this.tallyOf('sms_hourly_deltas', tenantId, fromHour, toHour, groupBy)),
+    ];
+    const merged = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) {
+      const id = JSON.stringify([
+        r.key,
+        r.country,
+        r.status,
+        r.accepted,
+        r.verified,
+        r.bucket,
+        r.failedProvider,
+        r.reason,
+      ]);
+      const seen = merged.get(id);
+      if (seen) {
+        seen.count += r.count;
+        seen.segments += r.segments;
+      } else merged.set(id, { ...r });
+    }
+    return [...merged.values()].filter((r) => r.count > 0);
+  }
+
+  private async tallyOf(
+    table: 'sms_hourly' | 'sms_hourly_deltas',
+    tenantId: string,
+    fromHour: number,
+    toHour: number,
+    groupBy: GroupBy,
+  ) {
+    // Both tables have the cell's columns; the type is the cells' for either.
+    const t = table as 'sms_hourly';
+    const key = groupBy === 'day' ? sql<number | string>`hour / 24` : sql<string>`${sql.ref(groupBy)}`;
     const rows = await this.db
-      .selectFrom('sms_hourly')
+      .selectFrom(t)
       .select([
         key.as('key'),
         'country',
@@ -83,29 +117,27 @@ export class SmsReportQueries {
         'accepted',
         'verified',
         'bucket',
-        sql<string>`case when sms_hourly.status = 'failed' then sms_hourly.provider else '' end`.as('failed_provider'),
+        sql<string>`case when status = 'failed' then provider else '' end`.as('failed_provider'),
         'reason',
-        sql<number | string>`sum(sms_hourly.count)`.as('count'),
-        sql<number | string>`sum(sms_hourly.segments)`.as('segments'),
+        sql<number | string>`sum(count)`.as('count'),
+        sql<number | string>`sum(segments)`.as('segments'),
       ])
       .where('tenant_id', '=', tenantId)
       .where('hour', '>=', fromHour)
       .where('hour', '<', toHour)
       .groupBy([sql`1`, sql`2`, sql`3`, sql`4`, sql`5`, sql`6`, sql`7`, sql`8`])
       .execute();
-    return rows
-      .map((r) => ({
-        key: String(r.key),
-        country: r.country,
-        status: r.status,
-        accepted: Number(r.accepted) === 1,
-        verified: Number(r.verified) === 1,
-        bucket: Number(r.bucket),
-        failedProvider: r.failed_provider,
-        reason: r.reason,
-        count: Number(r.count),
-        segments: Number(r.segments),
-      }))
-      .filter((r) => r.count > 0);
+    return rows.map((r) => ({
+      key: String(r.key),
+      country: r.country,
+      status: r.status,
+      accepted: Number(r.accepted) === 1,
+      verified: Number(r.verified) === 1,
+      bucket: Number(r.bucket),
+      failedProvider: r.failed_provider,
+      reason: r.reason,
+      count: Number(r.count),
+      segments: Number(r.segments),
+    }));
   }
 }

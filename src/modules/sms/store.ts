@@ -1,6 +1,6 @@
 import type { Db } from '../../storage/db.js';
 import type { DevInboxRow, SmsReceiptRow, SmsSendRow } from '../../storage/schema.js';
-import { countIn } from './hourly.js';
+import { countIn, foldDeltas } from './hourly.js';
 
 export interface NewReceipt {
   id: string;
@@ -98,7 +98,10 @@ export class SmsStore {
     if (attempts.length === 0) return;
     const rows = attempts.map((a) => ({ ...a, country: destination.country, prefix: destination.prefix }));
     await this.db.insertInto('sms_sends').values(rows).execute();
-    for (const row of rows) await countIn(this.db, row, 1);
+    await countIn(
+      this.db,
+      rows.map((row) => [row, 1]),
+    );
     const ids = rows.map((a) => a.provider_message_id).filter((id): id is string => id !== null);
     for (const r of await this.receiptsFor(rows[0]?.tenant_id ?? '', ids)) {
       if (r.status !== 'sent') await this.applyFinalReceipt(r);
@@ -170,9 +173,16 @@ export class SmsStore {
         : update.where('verified_at', '=', row.verified_at);
     const result = await update.executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return false;
-    await countIn(this.db, row, -1);
-    await countIn(this.db, { ...row, ...change }, 1);
+    await countIn(this.db, [
+      [row, -1],
+      [{ ...row, ...change }, 1],
+    ]);
     return true;
+  }
+
+  /** Folds pending changes into the dashboard's hourly cells; in a transaction (sms/hourly.ts). */
+  foldHourly(limit: number): Promise<number> {
+    return foldDeltas(this.db, limit);
   }
 
   /** A challenge's send attempts, oldest first. */

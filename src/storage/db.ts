@@ -100,13 +100,16 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the schema up to date. Safe to run from several processes at once (Kysely takes a lock). */
-export async function migrate(db: Db): Promise<string[]> {
+/**
+ * Brings the schema up to date (or to `target`, for the upgrade tests). Safe to run from several processes
+ * at once (Kysely takes a lock).
+ */
+export async function migrate(db: Db, target?: string): Promise<string[]> {
   // On PostgreSQL, Kysely looks for its migration tables in every schema unless told which one; with
   // several Sigil schemas in one database it would find another schema's tables. Pin it to ours.
   const migrationTableSchema = await currentPostgresSchema(db);
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (target ? migrator.migrateTo(target) : migrator.migrateToLatest());
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
 
 /**
  * For the portal's message log and dashboard (issue 11). Each send attempt carries what the log filters on
@@ -25,6 +25,31 @@ const COLUMNS = [
   ['status_reason', 'text'],
   ['verified_at', 'bigint'],
 ] as const;
+
+/** An hourly cell's key: everything the summary groups or counts by. */
+const CELL_KEY = [
+  'tenant_id',
+  'hour',
+  'country',
+  'prefix',
+  'provider',
+  'status',
+  'accepted',
+  'verified',
+  'bucket',
+  'reason',
+] as const;
+
+function withCellColumns(table: CreateTableBuilder<string, never>): CreateTableBuilder<string, string> {
+  let t: CreateTableBuilder<string, string> = table.addColumn('tenant_id', 'text', (c) =>
+    c.notNull().references('tenants.id').onDelete('cascade'),
+  );
+  for (const name of CELL_KEY.slice(1)) {
+    const type = name === 'hour' ? 'bigint' : ['accepted', 'verified', 'bucket'].includes(name) ? 'integer' : 'text';
+    t = t.addColumn(name, type, (c) => c.notNull());
+  }
+  return t.addColumn('count', 'bigint', (c) => c.notNull()).addColumn('segments', 'bigint', (c) => c.notNull());
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -84,50 +109,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // The dashboard's counts, kept as each attempt, receipt and verification is written: a month's summary
   // reads a few thousand cells instead of every attempt. Filled here from what is stored.
-  await db.schema
-    .createTable('sms_hourly')
-    .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
-    .addColumn('hour', 'bigint', (c) => c.notNull())
-    .addColumn('country', 'text', (c) => c.notNull())
-    .addColumn('prefix', 'text', (c) => c.notNull())
-    .addColumn('provider', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('accepted', 'integer', (c) => c.notNull())
-    .addColumn('verified', 'integer', (c) => c.notNull())
-    .addColumn('bucket', 'integer', (c) => c.notNull())
-    .addColumn('reason', 'text', (c) => c.notNull())
-    .addColumn('count', 'bigint', (c) => c.notNull())
-    .addColumn('segments', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('sms_hourly_pk', [
-      'tenant_id',
-      'hour',
-      'country',
-      'prefix',
-      'provider',
-      'status',
-      'accepted',
-      'verified',
-      'bucket',
-      'reason',
-    ])
+  const cells = db.schema.createTable('sms_hourly');
+  await withCellColumns(cells)
+    .addPrimaryKeyConstraint('sms_hourly_pk', [...CELL_KEY])
     .execute();
   // Changes written with each attempt, receipt and verification, folded into the cells every second.
-  await db.schema
-    .createTable('sms_hourly_deltas')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
-    .addColumn('hour', 'bigint', (c) => c.notNull())
-    .addColumn('country', 'text', (c) => c.notNull())
-    .addColumn('prefix', 'text', (c) => c.notNull())
-    .addColumn('provider', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('accepted', 'integer', (c) => c.notNull())
-    .addColumn('verified', 'integer', (c) => c.notNull())
-    .addColumn('bucket', 'integer', (c) => c.notNull())
-    .addColumn('reason', 'text', (c) => c.notNull())
-    .addColumn('count', 'bigint', (c) => c.notNull())
-    .addColumn('segments', 'bigint', (c) => c.notNull())
-    .execute();
+  const deltas = db.schema.createTable('sms_hourly_deltas').addColumn('id', 'text', (c) => c.primaryKey());
+  await withCellColumns(deltas).execute();
   // A copy of sms/hourly.ts's rebuildHourly, for every tenant: migrations must not import the code they run before.
   const bounds = [
     250, 500, 1_000, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 45_000, 60_000, 120_000, 300_000,

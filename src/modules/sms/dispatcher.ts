@@ -25,7 +25,7 @@ import {
   type SmsProvider,
   SmsSendError,
 } from './providers/provider.js';
-import { measure } from './templates/segments.js';
+import { segmentCount } from './templates/segments.js';
 
 export interface DispatchOptions {
   /** Per request. */
@@ -325,7 +325,7 @@ export class SmsDispatcher {
       country: null,
       prefix: null,
       user_id: message.userId,
-      segments: measure(message.body).segments,
+      segments: segmentCount(message.body),
       status: outcome === 'accepted' ? 'sent' : 'failed',
       status_at: null,
       status_reason: null,

@@ -143,8 +143,7 @@ export async function deliveryTimeline(
   challengeId: string,
 ): Promise<TimelineEntry[]> {
   const sends = await store.attemptsOf(tenantId, challengeId);
-  const ids = sends.map((s) => s.provider_message_id).filter((id): id is string => id !== null);
-  const receipts = await store.receiptsFor(tenantId, ids);
+  const receipts = await store.receiptsFor(tenantId, sends);
   return sends.map((s) => {
     const own = receipts.filter((r) => r.provider === s.provider && r.provider_message_id === s.provider_message_id);
     // Receipts can arrive out of order: a final status wins over `sent`, whenever each came.

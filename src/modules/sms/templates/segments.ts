@@ -31,3 +31,21 @@ export function measure(text: string): Measure {
     characters: encoding === 'UCS-2' ? text.length : message.numberOfCharacters,
   };
 }
+
+const segmentCache = new Map<string, number>();
+
+/**
+ * The segment count of a message, cached by its text with every digit as 0: a digit is one GSM-7 septet
+ * and one UCS-2 unit alike, so two codes of one template always take the same segments. Measuring costs a
+ * grapheme split of the whole text, which was 9 % of a sign-in's CPU when done for every attempt.
+ */
+export function segmentCount(text: string): number {
+  const key = text.replace(/[0-9]/g, '0');
+  let n = segmentCache.get(key);
+  if (n === undefined) {
+    n = measure(text).segments;
+    if (segmentCache.size >= 1_000) segmentCache.clear();
+    segmentCache.set(key, n);
+  }
+  return n;
+}

@@ -14,6 +14,7 @@
  *                    [--profile-dir /tmp/sigil-prof] [--skip-build]
  *                    [--pg-url postgres://postgres@127.0.0.1:5432/test] [--defences default|off]
  *                    [--redis redis://127.0.0.1:6379]   (limit counters in Redis instead of the database)
+ *                    [--metrics on|off] [--scrape-every 15]   (SIGIL_METRICS; GET /metrics every N s, 0: never)
  *                    [--messages 200000] [--in-flight 64]   (dispatcher only)
  *
  * --provider twilio: the tenant's SMS provider is the Twilio fake (test/fakes/twilio.ts), started in this
@@ -44,13 +45,19 @@ import {
   configureProvider,
   dropSchema,
   freePort,
+  metricsEnv,
+  type ScrapeStats,
   type Server,
   serverEnv,
+  startScraper,
   startServer,
   turnDefencesOff,
 } from './lib/server.js';
 
-async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Promise<Result> {
+/** A result with what `--metrics` and `--scrape-every` did (report.ts's Result does not know them). */
+type Recorded = Result & { metrics: Options['metrics']; scrapeEveryS: number; scrapes: ScrapeStats | null };
+
+async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Promise<Recorded> {
   const busyBefore = await machineBusyOver(1000);
   if (busyBefore > 15) {
     console.warn(`warning: the machine was ${busyBefore}% busy before the run; other work will skew the figures`);
@@ -66,12 +73,14 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
   if (opts.provider === 'twilio') dbEnv.SIGIL_WEBHOOK_ALLOW_LOOPBACK = 'true';
   // Each run's counters under a prefix of their own, so that runs never see each other's counts.
   if (opts.redisUrl) Object.assign(dbEnv, { REDIS_URL: opts.redisUrl, SIGIL_REDIS_KEY_PREFIX: schema });
+  Object.assign(dbEnv, metricsEnv(opts));
   const port = await freePort();
   const env = serverEnv(dbEnv, port, tmp);
   let server: Server | undefined;
   let inbox: Inbox | undefined;
   let client: Client | undefined;
   let sampler: NodeJS.Timeout | undefined;
+  let scraper: ReturnType<typeof startScraper> | undefined;
   try {
     server = await startServer(env, port, opts);
     client = new Client(port, server.apiSecretKey, opts.concurrency);
@@ -116,7 +125,12 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
     );
     const load = await runLoad(flow, ctx, state, () => {
       atStart = { server: procSample(pid), self: process.cpuUsage(), machine: machineTicks(), pg: postgresTicks() };
+      // Scrapes fall in the measured window, so that their cost is in the figures.
+      if (opts.metrics === 'on' && opts.scrapeEveryS > 0)
+        scraper = startScraper(server?.port ?? port, opts.scrapeEveryS);
     });
+    const scrapes = scraper ? await scraper.stop() : null;
+    scraper = undefined;
     clearTimeout(watchdog);
     const end = sample();
     const selfCpu = process.cpuUsage(atStart?.self);
@@ -136,12 +150,15 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
     const peakRssMiB = Math.round((peakRssKiB / 1024) * 10) / 10;
     // The targets are set for the dev provider; the Twilio fake shares the load generator's process and cores.
     const targets = opts.provider === 'dev' ? flow.targets : undefined;
-    const result: Result = {
+    const result: Recorded = {
       flow: flow.name,
       db,
       provider: opts.provider,
       date: new Date().toISOString(),
       defences: opts.defences,
+      metrics: opts.metrics,
+      scrapeEveryS: opts.scrapeEveryS,
+      scrapes,
       counters: opts.redisUrl ? 'redis' : 'database',
       ok: rec.errors.size === 0 && rec.flows > 0,
       profile: opts.profile,
@@ -193,6 +210,7 @@ async function benchOne(db: DbName, flow: FlowDef<unknown>, opts: Options): Prom
     throw err;
   } finally {
     if (sampler) clearInterval(sampler);
+    await scraper?.stop();
     client?.close();
     await inbox?.close().catch(() => undefined);
     if (server) {
@@ -228,10 +246,14 @@ async function main(): Promise<void> {
     for (const name of opts.flows) {
       const flow = FLOWS[name];
       console.log(
-        `\nbench ${db}, ${flow.title}${opts.provider === 'twilio' ? ', SMS through the Twilio fake' : ''}: starting the server${opts.profile ? ` with --cpu-prof into ${opts.profileDir}` : ''}, ${opts.concurrency} clients, ${opts.warmupS} s warm-up + ${opts.durationS} s`,
+        `\nbench ${db}, ${flow.title}${opts.provider === 'twilio' ? ', SMS through the Twilio fake' : ''}: starting the server${opts.profile ? ` with --cpu-prof into ${opts.profileDir}` : ''}, metrics ${opts.metrics}, ${opts.concurrency} clients, ${opts.warmupS} s warm-up + ${opts.durationS} s`,
       );
       const result = await benchOne(db, flow, opts);
       printResult(result, flow);
+      const s = result.scrapes;
+      console.log(
+        `   metrics ${result.metrics}${s ? `, ${s.scrapes} scrapes of /metrics (${s.failures} failed, mean ${s.meanMs} ms, ${s.meanBytes} bytes)` : ''}`,
+      );
       const file = join(
         resultsDir,
         `${stamp}-${db}-${flow.name}${providerSuffix}${opts.profile ? '-profile' : ''}.json`,

@@ -20,6 +20,10 @@ export interface Options {
   provider: ProviderName;
   /** `default`: the abuse defences as a new tenant has them; `off`: every defence's mode off. */
   defences: 'default' | 'off';
+  /** `on`: GET /metrics and its recording as deployed; `off`: the server starts with SIGIL_METRICS=off. */
+  metrics: 'on' | 'off';
+  /** While metrics are on, GET /metrics every this many seconds of the measured run, as Prometheus would; 0: never. */
+  scrapeEveryS: number;
   /** Counters in this Redis (REDIS_URL) instead of the database. */
   redisUrl: string | undefined;
   concurrency: number;
@@ -41,6 +45,8 @@ export function parseOptions(): Options {
       db: { type: 'string', default: 'both' },
       provider: { type: 'string', default: 'dev' },
       defences: { type: 'string', default: 'default' },
+      metrics: { type: 'string', default: 'on' },
+      'scrape-every': { type: 'string', default: '15' },
       redis: { type: 'string' },
       messages: { type: 'string' },
       'in-flight': { type: 'string' },
@@ -60,7 +66,8 @@ export function parseOptions(): Options {
     },
   });
   if (values.help) {
-    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+    // The usage is the header of bench/run.ts, not of this file.
+    console.log(readFileSync(fileURLToPath(new URL('../run.ts', import.meta.url)), 'utf8').split('*/')[0]);
     process.exit(0);
   }
   const dbs: DbName[] = values.db === 'both' ? ['sqlite', 'postgres'] : [values.db as DbName];
@@ -95,6 +102,8 @@ export function parseOptions(): Options {
     dispatcherArgs,
     provider,
     defences: defencesOption(values.defences),
+    metrics: metricsOption(values.metrics),
+    scrapeEveryS: num('scrape-every', values['scrape-every'], 0),
     redisUrl: values.redis,
     concurrency,
     durationS: num('duration', values.duration, 0.1),
@@ -111,4 +120,9 @@ export function parseOptions(): Options {
 function defencesOption(value: string | undefined): 'default' | 'off' {
   if (value === 'default' || value === 'off') return value;
   throw new Error('--defences must be default or off');
+}
+
+function metricsOption(value: string | undefined): 'on' | 'off' {
+  if (value === 'on' || value === 'off') return value;
+  throw new Error('--metrics must be on or off');
 }

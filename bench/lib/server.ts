@@ -158,6 +158,72 @@ function getStatus(port: number, path: string): Promise<number> {
   });
 }
 
+/** `--metrics on|off` as the server's SIGIL_METRICS, said explicitly so that the file records what ran. */
+export function metricsEnv(opts: Pick<Options, 'metrics'>): Record<string, string> {
+  return { SIGIL_METRICS: opts.metrics };
+}
+
+/** What the scraper saw: how many scrapes, how many failed, and their mean time and size. */
+export interface ScrapeStats {
+  scrapes: number;
+  failures: number;
+  meanMs: number;
+  meanBytes: number;
+}
+
+/**
+ * GET /metrics at once and then every `everyS` seconds, as a Prometheus scrape would, until stopped. Only
+ * one scrape is in flight at a time: Prometheus, too, does not start a scrape while the last one runs.
+ */
+export function startScraper(port: number, everyS: number): { stop(): Promise<ScrapeStats> } {
+  let scrapes = 0;
+  let failures = 0;
+  let totalMs = 0;
+  let totalBytes = 0;
+  let running: Promise<void> | undefined;
+  const once = () => {
+    if (running) return;
+    const started = performance.now();
+    running = getBody(port, '/metrics')
+      .then(({ status, bytes }) => {
+        if (status !== 200) throw new Error(`HTTP ${status}`);
+        scrapes += 1;
+        totalMs += performance.now() - started;
+        totalBytes += bytes;
+      })
+      .catch(() => {
+        failures += 1;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  once();
+  const timer = setInterval(once, everyS * 1000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+      const mean = (n: number) => (scrapes > 0 ? Math.round((n / scrapes) * 10) / 10 : 0);
+      return { scrapes, failures, meanMs: mean(totalMs), meanBytes: mean(totalBytes) };
+    },
+  };
+}
+
+function getBody(port: number, path: string): Promise<{ status: number; bytes: number }> {
+  return new Promise((ok, fail) => {
+    const req = http.get({ host: '127.0.0.1', port, path, timeout: 10_000 }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      res.on('end', () => ok({ status: res.statusCode ?? 0, bytes }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', fail);
+  });
+}
+
 /** With `--defences off`: every abuse defence of the bench tenant set to `off` (not measured). */
 export async function turnDefencesOff(client: Client, server: Server): Promise<void> {
   const modes = Object.fromEntries(DEFENCES.map((d) => [d, 'off']));

@@ -46,6 +46,8 @@ describe.each(databases)('/metrics on $name', (db) => {
         (await t.sdk.verify({ challengeId: a, verificationCode: '000000' }).catch(() => null))?.isVerified,
       ).not.toBe(true);
       expect((await t.sdk.verify({ challengeId: a, verificationCode: await t.lastCode(first) })).isVerified).toBe(true);
+      // The right code again: a code is accepted once, and a replay is no wrong code.
+      await t.sdk.verify({ challengeId: a, verificationCode: await t.lastCode(first) }).catch(() => null);
       // Another: the code expires before it is entered.
       const second = phone();
       const b = await challenge(second);
@@ -57,10 +59,11 @@ describe.each(databases)('/metrics on $name', (db) => {
       expect(sample(text, otp, 'result="wrong_code"')).toBe(1);
       expect(sample(text, otp, 'result="verified"')).toBe(1);
       expect(sample(text, otp, 'result="expired"')).toBe(1);
+      expect(sample(text, otp, 'result="already_verified"')).toBe(1);
       const sends = text.split('\n').filter((l) => l.startsWith('sigil_sms_send_attempts_total{'));
       expect(sends.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)).toBe(2);
       // Route patterns, never the raw URL; no number or user ID in any label.
-      expect(text).toMatch(/sigil_http_request_duration_seconds_count\{[^}]*route="\/v1\/verify"[^}]*\} 3/);
+      expect(text).toMatch(/sigil_http_request_duration_seconds_count\{[^}]*route="\/v1\/verify"[^}]*\} 4/);
       for (const secret of [first, second, first.slice(1), `u-${first}`]) expect(text).not.toContain(secret);
     } finally {
       await t.close();

@@ -5,7 +5,7 @@ import { normalisePhone } from '../../lib/phone.js';
 import type { UnitOfWork } from '../../storage/transactions.js';
 import type { ActionStore } from '../actions/store.js';
 import { type GuardDeps, guardSubmission, submissionSucceeded } from '../limits/guard.js';
-import { verificationResult } from '../metrics/results.js';
+import type { VerificationResult } from '../metrics/metrics.js';
 import type { SmsStore } from '../sms/store.js';
 import { enrollmentScopes, grantedScopes } from '../tokens/scopes.js';
 import type { UserService } from '../users/service.js';
@@ -49,19 +49,31 @@ export async function verifyChallenge(
   const phone = normalisePhone(target.phone_number);
   await guardSubmission(d, { tenantId, phone, challengeId: target.id });
   const now = d.clock.now();
+  // What the submission came to, for sigil_otp_verifications_total (set on each path of the transaction).
+  let counted: VerificationResult = 'already_verified';
   const result = await d.transaction(async (tx): Promise<VerifyResponse | undefined> => {
     const row = await tx.challenges.countAttempt(tenantId, req.challengeId);
     if (!row) return undefined;
     if (row.attempts > row.max_attempts) {
+      counted = 'max_attempts';
       await tx.actions.setState(tenantId, row.idempotency_key, { event: { reason: 'max_attempts' }, now });
       return { isVerified: false, failureReason: VERIFICATION_FAILURE.maxAttempts };
     }
-    if (row.expires_at <= now || row.failed_reason !== null) return invalidOrExpired;
+    if (row.expires_at <= now) {
+      counted = 'expired';
+      return invalidOrExpired;
+    }
+    if (row.failed_reason !== null) {
+      counted = 'undelivered'; // no code reached the phone, so none is compared
+      return invalidOrExpired;
+    }
     if (!codeMatches(d.keyring.otpKey, row.id, req.verificationCode, row.code_hash)) {
+      counted = 'wrong_code';
       await tx.challenges.recordWrongCode(tenantId, row.id, row.attempts, now); // the timeline's wrong codes
       return invalidOrExpired;
     }
     if (!(await tx.challenges.markVerified(tenantId, row.id, now))) return invalidOrExpired;
+    counted = 'verified';
     await tx.sms.markVerified(tenantId, row.id, now); // the dashboard's conversion
     await tx.actions.setState(tenantId, row.idempotency_key, {
       event: { reason: 'verified' },
@@ -74,7 +86,7 @@ export async function verifyChallenge(
     }
     return { isVerified: true, phoneNumber: row.phone_number, verificationMethod: 'SMS' };
   });
-  d.metrics?.otpVerification(verificationResult(result, target.expires_at, now));
+  d.metrics?.otpVerification(counted);
   if (result?.isVerified) await submissionSucceeded(d, { tenantId, phone });
   return result ?? invalidOrExpired; // no result: already verified, and a code is accepted once
 }

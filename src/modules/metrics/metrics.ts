@@ -6,6 +6,18 @@ const MAX_DISTINCT = 100;
 /** Breaker states as numbers: the worst one this process holds for a provider type. */
 export const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
 
+/**
+ * What a submitted code came to. `already_verified`: the challenge was used (or is unknown), so nothing was
+ * compared; `undelivered`: its code never reached the phone.
+ */
+export type VerificationResult =
+  | 'verified'
+  | 'wrong_code'
+  | 'max_attempts'
+  | 'expired'
+  | 'undelivered'
+  | 'already_verified';
+
 export interface BreakerStates {
   /** Each breaker of this process: its provider type and its state. */
   breakerStates(): { provider: string; state: keyof typeof BREAKER_STATE }[];
@@ -108,7 +120,7 @@ export class Metrics {
     if (this.enabled) this.receipts.inc({ status });
   }
 
-  otpVerification(result: 'verified' | 'wrong_code' | 'max_attempts' | 'expired'): void {
+  otpVerification(result: VerificationResult): void {
     if (this.enabled) this.verifications.inc({ result });
   }
 

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
+import { DAY_MS } from './lib/clock.js';
 import { bootstrapDevOperator } from './modules/operators/bootstrap.js';
 import { linkUrl } from './modules/operators/operators.js';
 import { schedulePurge } from './modules/sessions/purge.js';
-import { DAY_MS } from './modules/sessions/sessions.js';
 import { migrate } from './storage/db.js';
 
 /** Expired counters are kept this long past their window, so a sweep never races a request that reads one. */

@@ -19,3 +19,6 @@ export class ManualClock implements Clock {
 
 /** A stored millisecond time as the wire shows it: ISO 8601 in UTC. */
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/lib/clock.js';
+import { DAY_MS, ManualClock } from '../../src/lib/clock.js';
 import { recordAudit } from '../../src/modules/audit/service.js';
-import { DAY_MS } from '../../src/modules/sessions/sessions.js';
 import { databases } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { managementCalls } from './management-calls.js';

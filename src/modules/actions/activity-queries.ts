@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { DAY_MS } from '../../lib/clock.js';
 import type { Db } from '../../storage/db.js';
 import type { ActionRow, ActionStateChangeRow } from '../../storage/schema.js';
 
@@ -92,7 +93,7 @@ export class ActionActivityQueries {
   async outcomes(tenantId: string, from: number, to: number, groupBy: 'day' | 'action') {
     const key =
       groupBy === 'day'
-        ? sql<number | string>`actions.created_at / ${sql.lit(86_400_000)}`
+        ? sql<number | string>`actions.created_at / ${sql.lit(DAY_MS)}`
         : sql<string>`actions.action_code`;
     const rows = await this.db
       .selectFrom('actions')

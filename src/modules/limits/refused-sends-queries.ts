@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
+import { DAY_MS } from '../../lib/clock.js';
 import type { Db } from '../../storage/db.js';
 import type { SmsDecisionRow } from '../../storage/schema.js';
-import { DAY_MS, type GroupBy, type LogKey, type SendFilter } from '../sms/report-queries.js';
+import type { GroupBy, LogKey, SendFilter } from '../sms/report-queries.js';
 
 /**
  * The limits module's reads of the sends it refused, for the message log and the dashboard (issue 11): the

@@ -1,8 +1,9 @@
+import { iso } from '../../lib/clock.js';
 import { maskPhone } from '../../lib/phone.js';
 import type { SmsDecisionRow, SmsSendRow } from '../../storage/schema.js';
 import { decodeCursor, paged } from '../activity/cursor.js';
 import { defenceInWords } from '../activity/why.js';
-import { reasonInWords } from '../sms/plain-words.js';
+import { failureInWords } from '../sms/plain-words.js';
 import type { SendFilter } from '../sms/report-queries.js';
 import { instant } from './range.js';
 import type { ReportingReads } from './reads.js';
@@ -64,19 +65,14 @@ function sendRow(s: SmsSendRow, phones: Map<string, string>) {
   const vendorError = s.error ?? s.status_reason;
   return {
     id: s.id,
-    at: new Date(Number(s.created_at)).toISOString(),
+    at: iso(Number(s.created_at)),
     phoneNumber: phone ? maskPhone(phone) : '—',
     country: s.country,
     prefix: s.prefix === null ? null : `+${s.prefix}`,
     provider: s.provider,
     status: s.status as 'sent' | 'delivered' | 'failed',
     vendorError,
-    reason:
-      s.status !== 'failed'
-        ? null
-        : s.error !== null
-          ? `${s.provider} ${reasonInWords(s.error)}`
-          : `The carrier did not deliver it (${vendorError ?? 'failed'})`,
+    reason: s.status === 'failed' ? failureInWords(s.provider, vendorError ?? '', s.outcome === 'accepted') : null,
     challengeId: s.challenge_id,
     userId: s.user_id,
     segments: s.segments === null ? null : Number(s.segments),
@@ -86,7 +82,7 @@ function sendRow(s: SmsSendRow, phones: Map<string, string>) {
 function refusedRow(r: SmsDecisionRow, phones: Map<string, string>) {
   return {
     id: r.id,
-    at: new Date(Number(r.at)).toISOString(),
+    at: iso(Number(r.at)),
     phoneNumber: maskPhone(r.phone_number),
     country: r.country,
     prefix: `+${r.prefix}`,

@@ -1,3 +1,4 @@
+import { iso } from '../../lib/clock.js';
 import type { Db } from '../../storage/db.js';
 
 /** A tenant's price of one SMS segment per destination country, for the dashboard's estimated cost. */
@@ -46,5 +47,5 @@ export function segmentPrice(table: PriceTable | undefined, country: string): nu
 
 export function priceReply(table: (PriceTable & { updatedAt: number }) | undefined) {
   if (!table) return { currency: null, perSegment: {}, default: null, updatedAt: null };
-  return { ...table, updatedAt: new Date(table.updatedAt).toISOString() };
+  return { ...table, updatedAt: iso(table.updatedAt) };
 }

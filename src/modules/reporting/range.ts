@@ -1,6 +1,5 @@
 import { invalidRequest } from '../../errors.js';
-import { HOUR_MS } from '../sms/hourly.js';
-import { DAY_MS } from '../sms/report-queries.js';
+import { DAY_MS, HOUR_MS, iso } from '../../lib/clock.js';
 
 /** An ISO 8601 instant from the query; anything else is a 400 that names the parameter. */
 export function instant(name: string, text: string | undefined): number | undefined {
@@ -29,7 +28,7 @@ export function summaryRange(q: { from?: string | undefined; to?: string | undef
 }
 
 /** A UTC day number as the date it names: 2026-12-01. */
-export const dayName = (day: string) => new Date(Number(day) * DAY_MS).toISOString().slice(0, 10);
+export const dayName = (day: string) => iso(Number(day) * DAY_MS).slice(0, 10);
 
 /** The UTC day numbers a range touches, as strings: a by-day summary has a row for each, zeros included. */
 export function daysOf(from: number, to: number): string[] {

@@ -1,5 +1,6 @@
+import { iso } from '../../lib/clock.js';
 import { defenceInWords } from '../activity/why.js';
-import { reasonInWords } from '../sms/plain-words.js';
+import { failureInWords } from '../sms/plain-words.js';
 import type { GroupBy } from '../sms/report-queries.js';
 import { percentile } from './latency.js';
 import { type PriceTable, segmentPrice } from './prices.js';
@@ -92,19 +93,18 @@ export async function smsSummary(
   if (groupBy === 'day') rows.sort((a, b) => (a.key < b.key ? -1 : 1));
   else rows.sort((a, b) => b.sent - a.sent || b.refused - a.refused || (a.key < b.key ? -1 : 1));
   return {
-    from: new Date(from).toISOString(),
-    to: new Date(to).toISOString(),
+    from: iso(from),
+    to: iso(to),
     groupBy,
     currency: prices?.currency ?? null,
     rows,
     totals: figures(total, prices),
     failuresByReason: [...failures.values()]
+      .filter((f) => f.count > 0) // a failure a later receipt turned into a delivery nets to zero
       .map((f) => ({
         provider: f.provider,
         reason: f.reason || 'unknown',
-        words: f.accepted
-          ? `The carrier did not deliver it (${f.reason || 'failed'})`
-          : `${f.provider} ${reasonInWords(f.reason)}`,
+        words: failureInWords(f.provider, f.reason, f.accepted),
         count: f.count,
       }))
       .sort((a, b) => b.count - a.count),
@@ -139,5 +139,5 @@ export async function actionOutcomes(
   }
   const rows = [...groups.entries()].map(([key, counts]) => ({ key, ...counts }));
   rows.sort((a, b) => (a.key < b.key ? -1 : 1));
-  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), groupBy, rows };
+  return { from: iso(from), to: iso(to), groupBy, rows };
 }

@@ -1,5 +1,6 @@
 import { ApiError, invalidRequest } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
+import { DAY_MS } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
 import { VALIDATABLE_STATE } from '../actions/state-machine.js';
 import type { ActionStore } from '../actions/store.js';
@@ -9,7 +10,6 @@ import { SessionClients } from './clients.js';
 import {
   type AccessClaims,
   accessClaims,
-  DAY_MS,
   expiredToken,
   hashRefreshToken,
   invalidToken,

@@ -18,7 +18,6 @@ export const REFRESH_TTL = { default: 30 * 24 * 60 * 60, min: 5 * 60, max: 365 *
  */
 export const SESSION_RETENTION_DAYS = 7;
 export const PURGE_BATCH_SIZE = 500;
-export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** 32 random bytes, base64url: 256 bits, so a plain SHA-256 is enough to store it (no slow hash needed). */
 export const REFRESH_TOKEN_BYTES = 32;

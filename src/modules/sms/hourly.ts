@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { HOUR_MS } from '../../lib/clock.js';
 import type { Db } from '../../storage/db.js';
 import type { SmsHourlyRow, SmsSendRow } from '../../storage/schema.js';
-
-export const HOUR_MS = 3_600_000;
 
 /** Upper bounds, in ms, of the delivery-latency buckets the percentiles are read from. */
 export const LATENCY_BOUNDS_MS = [

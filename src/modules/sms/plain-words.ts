@@ -33,6 +33,14 @@ export function reasonInWords(reason: string): string {
   return 'failed for a reason Sigil does not know';
 }
 
+/**
+ * A failed send attempt in words, for the message log and the dashboard: the vendor's refusal (its reason
+ * word) when it did not accept the message, else the carrier's failure (the receipt's error or status).
+ */
+export function failureInWords(provider: string, reason: string, accepted: boolean): string {
+  return accepted ? `The carrier did not deliver it (${reason || 'failed'})` : `${provider} ${reasonInWords(reason)}`;
+}
+
 /** The answer of `POST /v1/management/sms-providers/test`, as one sentence or two. */
 export function testResultInWords(
   title: string,

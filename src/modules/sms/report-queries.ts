@@ -23,8 +23,6 @@ export interface SendFilter {
 
 export type GroupBy = 'day' | 'country' | 'prefix' | 'provider';
 
-export const DAY_MS = 86_400_000;
-
 type Eb = ExpressionBuilder<Database, 'sms_sends'>;
 
 /**
@@ -72,30 +70,12 @@ export class SmsReportQueries {
    * it converted, its latency bucket (-1 unless delivered) and, for failed ones, the provider and reason.
    */
   async tallies(tenantId: string, fromHour: number, toHour: number, groupBy: GroupBy) {
-    // The cells, and the changes not folded into them yet (a second's worth): together, exact at any moment.
-    const rows = [
+    // The cells, and the changes not folded into them yet (a second's worth; -1 and +1 rows): the caller adds
+    // them up, so together they are exact at any moment.
+    return [
       ...(await this.tallyOf('sms_hourly', tenantId, fromHour, toHour, groupBy)),
       ...(await this.tallyOf('sms_hourly_deltas', tenantId, fromHour, toHour, groupBy)),
     ];
-    const merged = new Map<string, (typeof rows)[number]>();
-    for (const r of rows) {
-      const id = JSON.stringify([
-        r.key,
-        r.country,
-        r.status,
-        r.accepted,
-        r.verified,
-        r.bucket,
-        r.failedProvider,
-        r.reason,
-      ]);
-      const seen = merged.get(id);
-      if (seen) {
-        seen.count += r.count;
-        seen.segments += r.segments;
-      } else merged.set(id, { ...r });
-    }
-    return [...merged.values()].filter((r) => r.count > 0);
   }
 
   private async tallyOf(
